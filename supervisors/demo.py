@@ -68,7 +68,7 @@ def main() -> None:
         print("a counts to", [a.ask("tick", timeout=5) for _ in range(3)][-1])
         print("b counts to", [b.ask("tick", timeout=5) for _ in range(2)][-1])
 
-        monitor = a.monitor()
+        monitor = runtime.monitor(a)
         a.tell("crash")
         down = monitor.down.get(timeout=5)
         print("a went down:", repr(down.reason))
