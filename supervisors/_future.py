@@ -8,15 +8,22 @@
 #   loop (directly when the setter runs on that loop, through `call_soon_threadsafe` otherwise).
 # - `map`/`filter`/`join`/`reduce` build derived futures that are *set* when their sources are,
 #   so they can be awaited too (pykka's own versions are lazy get-hooks that block).
+# - Awaiting with a timeout (`wait`, `ask_async`) fires at the first 10 ms slot boundary at or
+#   after the deadline: never early, at most a slot late (timeouts on a loop share timers).
+# - `ask_async` on a loop needs no LoopFuture: its reply slot (`AsyncioReply`) sets the asker's
+#   own asyncio future, on that loop directly or through `call_soon_threadsafe`, once; a reply
+#   for an asker that timed out or was cancelled is dropped.
 # One process-wide lock guards the state transitions; it is held for a few bytecodes only.
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import queue
 import sys
 import threading
+import types
 from collections.abc import Callable, Generator, Iterable
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -46,9 +53,138 @@ class BlockingOnLoopError(RuntimeError):
     """
 
 
+_BLOCKING_MESSAGE = (
+    "blocking .get() on an event loop thread would stall the loop; "
+    "use `await future` there, or call .get() from another thread"
+)
+_Unset = pykka._future._Unset
+
+
 def _wake(af: asyncio.Future[None]) -> None:
     if not af.done():
         af.set_result(None)
+
+
+TIMED_OUT: Any = object()  # the result of an asyncio future whose await timed out
+_SLOT = 0.01  # seconds: the granularity of await timeouts
+_local = threading.local()  # the _Timeouts of the loop this thread runs
+
+
+class _Timeouts:
+    """The timeouts of the futures awaited on one loop, coalesced into 10 ms slots.
+
+    One timer per slot instead of one per await (a timer handle costs as much as the rest of an
+    `ask_async` round trip). A timeout fires at the first slot boundary at or after its
+    deadline (never early, at most one slot late) by setting `TIMED_OUT` on the awaited
+    asyncio future, unless that is done already.
+    """
+
+    __slots__ = ("_loop", "_slots")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._slots: dict[int, set[asyncio.Future[Any]]] = {}
+
+    def add(self, af: asyncio.Future[Any], timeout: float) -> set[asyncio.Future[Any]] | None:
+        """Time `af` out after `timeout` s (None: never, for an infinite timeout).
+
+        Discard `af` from the returned set once it is done, to cancel that.
+        """
+        if not math.isfinite(timeout):
+            if timeout > 0:
+                return None
+            timeout = 0.0  # -inf or nan: time out at once
+        slot = math.ceil((self._loop.time() + timeout) / _SLOT)
+        waiting = self._slots.get(slot)
+        if waiting is None:
+            waiting = self._slots[slot] = set()
+            self._loop.call_at(slot * _SLOT, self._expire, slot)
+        waiting.add(af)
+        return waiting
+
+    def _expire(self, slot: int) -> None:
+        for af in self._slots.pop(slot, ()):
+            if not af.done():
+                af.set_result(TIMED_OUT)
+
+
+def timeouts_of(loop: asyncio.AbstractEventLoop) -> _Timeouts:
+    """The timeout slots of `loop` (call it on that loop's thread)."""
+    timeouts: _Timeouts | None = getattr(_local, "timeouts", None)
+    if timeouts is None or timeouts._loop is not loop:
+        timeouts = _local.timeouts = _Timeouts(loop)
+    return timeouts
+
+
+def _exception_of(exc_info: OptExcInfo | BaseException | None) -> BaseException:
+    """The exception in an exc_info triple, an exception, or the one being handled."""
+    if exc_info is None:
+        exc_info = sys.exc_info()
+    if isinstance(exc_info, BaseException):
+        return exc_info
+    exc_type, exc, tb = exc_info
+    if exc is None:
+        assert exc_type is not None
+        exc = exc_type()
+    if tb is not None and exc.__traceback__ is not tb:
+        exc = exc.with_traceback(tb)
+    return exc
+
+
+def _resolve(af: asyncio.Future[Any], value: Any, exc: BaseException | None) -> None:
+    if af.done():  # its awaiter timed out or was cancelled: nobody wants the answer
+        return
+    if exc is None:
+        af.set_result(value)
+        return
+    if isinstance(exc, StopIteration):  # asyncio futures refuse it, as coroutines do
+        error = RuntimeError(f"the reply was a StopIteration: {exc!r}")
+        error.__cause__ = exc
+        exc = error
+    af.set_exception(exc)
+
+
+class AsyncioReply(pykka.Future[T]):
+    """The reply slot of one `ask_async` made on a loop: it sets the asker's asyncio future.
+
+    Only the answering actor's inbox machinery sees it (as `envelope.reply_to`), and only to
+    set it once, from any thread; the asker awaits its own asyncio future, so a round trip on
+    one loop has no LoopFuture, lock or extra wake-up in between.
+    """
+
+    __slots__ = ("_af", "_loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, af: asyncio.Future[T]) -> None:
+        self._loop = loop
+        self._af = af
+
+    def __repr__(self) -> str:
+        return f"<AsyncioReply {self._af!r}>"
+
+    def set(self, value: T | None = None) -> None:
+        if _get_running_loop() is self._loop:
+            _resolve(self._af, value, None)
+        else:
+            self._resolve_soon(value, None)
+
+    def set_exception(self, exc_info: OptExcInfo | BaseException | None = None) -> None:
+        exc = _exception_of(exc_info)
+        if _get_running_loop() is self._loop:
+            _resolve(self._af, None, exc)
+        else:
+            self._resolve_soon(None, exc)
+
+    def _resolve_soon(self, value: Any, exc: BaseException | None) -> None:
+        try:
+            self._loop.call_soon_threadsafe(_resolve, self._af, value, exc)
+        except RuntimeError:  # that loop is closed: nobody is waiting any more
+            pass
+
+    def get(self, *, timeout: float | None = None) -> T:
+        raise TypeError("the reply of an ask_async is awaited by its asker, not read")
+
+    def set_get_hook(self, func: Callable[[float | None], T]) -> None:
+        raise TypeError("the reply of an ask_async takes no get hook")
 
 
 class LoopFuture(pykka.Future[T]):
@@ -117,18 +253,7 @@ class LoopFuture(pykka.Future[T]):
 
     def set_exception(self, exc_info: OptExcInfo | BaseException | None = None) -> None:
         """Set an exception (an exc_info triple, an exception, or the one being handled)."""
-        if exc_info is None:
-            exc_info = sys.exc_info()
-        if isinstance(exc_info, BaseException):
-            exc: BaseException | None = exc_info
-        else:
-            exc_type, exc, tb = exc_info
-            if exc is None:
-                assert exc_type is not None
-                exc = exc_type()
-            if tb is not None and exc.__traceback__ is not tb:
-                exc = exc.with_traceback(tb)
-        assert exc is not None
+        exc = _exception_of(exc_info)
         with _LOCK:
             if self._done or self._get_hook is not None:
                 raise queue.Full
@@ -170,13 +295,17 @@ class LoopFuture(pykka.Future[T]):
             BlockingOnLoopError: called on an event loop thread while still pending.
         """
         if self._get_hook is not None:
+            if _get_running_loop() is not None and isinstance(self._get_hook_result, _Unset):
+                # A get-hook future (a wrapped or joined pykka future) may only be read on a
+                # loop thread if its sources are ready: never wait there.
+                try:
+                    return super().get(timeout=0)
+                except pykka.Timeout:
+                    raise BlockingOnLoopError(_BLOCKING_MESSAGE) from None
             return super().get(timeout=timeout)
         if not self._done:
             if _get_running_loop() is not None:
-                raise BlockingOnLoopError(
-                    "blocking .get() on an event loop thread would stall the loop; "
-                    "use `await future` there, or call .get() from another thread"
-                )
+                raise BlockingOnLoopError(_BLOCKING_MESSAGE)
             lock = _allocate_lock()
             lock.acquire()
             with _LOCK:
@@ -215,9 +344,15 @@ class LoopFuture(pykka.Future[T]):
     # -- awaiting ----------------------------------------------------------------------------
 
     def __await__(self) -> Generator[Any, None, T]:
+        return self._await(None)
+
+    __iter__ = __await__
+
+    def _await(self, timeout: float | None) -> Generator[Any, None, T]:
         if self._get_hook is not None:
             loop = asyncio.get_running_loop()
-            return (yield from loop.run_in_executor(None, self.get).__await__())
+            get = self.get if timeout is None else functools.partial(self.get, timeout=timeout)
+            return (yield from loop.run_in_executor(None, get).__await__())
         if not self._done:
             loop = asyncio.get_running_loop()
             af: asyncio.Future[None] = loop.create_future()
@@ -228,24 +363,42 @@ class LoopFuture(pykka.Future[T]):
                         self._loops = []
                     self._loops.append((loop, af))
             if pending:
+                # A timeout wakes `af` as a `set` would, from a timer slot shared with other
+                # awaits: no timer handle of its own, no task cancellation.
+                timer = None if timeout is None else timeouts_of(loop).add(af, timeout)
                 try:
                     yield from af.__await__()
                 except BaseException:
-                    with _LOCK:
-                        if self._loops is not None:
-                            try:
-                                self._loops.remove((loop, af))
-                            except ValueError:
-                                pass
+                    if timer is not None:
+                        timer.discard(af)
+                    self._forget_loop(loop, af)
                     raise
+                if timer is not None:
+                    timer.discard(af)
+                    if not self._done:
+                        self._forget_loop(loop, af)
+                        raise pykka.Timeout(f"{timeout} seconds")
         return self._unwrap()
 
-    __iter__ = __await__
+    def _forget_loop(self, loop: asyncio.AbstractEventLoop, af: asyncio.Future[None]) -> None:
+        with _LOCK:
+            if self._loops is not None:
+                try:
+                    self._loops.remove((loop, af))
+                except ValueError:
+                    pass
+
+    @types.coroutine
+    def _timed(self, timeout: float) -> Generator[Any, None, T]:
+        """`await future._timed(t)`: what `wait(t)` does, without a coroutine of its own."""
+        return (yield from self._await(timeout))
 
     async def wait(self, timeout: float | None = None) -> T:
         """Await the value, raising `pykka.Timeout` after `timeout` seconds."""
         if timeout is None or self._done:
             return await self
+        if self._get_hook is None:
+            return await self._timed(timeout)
         try:
             async with asyncio.timeout(timeout):
                 return await self

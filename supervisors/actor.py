@@ -18,6 +18,9 @@
 # - An exception in a `tell` handler, in `on_start`, or any BaseException (SystemExit, a stray
 #   CancelledError...) crashes *this* actor only: `on_failure` runs, queued asks fail with
 #   `ActorDeadError`, links and monitors learn the exception as the exit reason.
+# - Whatever ends the actor while an async handler is still running (a crash of one of its
+#   tasks, a kill, a linked exit) cancels that handler; its ask fails with `ActorCrashedError`
+#   carrying the exit reason.
 # - The inbox closes atomically with the actor's death: a message put after that is answered
 #   with `ActorDeadError` at once, so no caller ever waits for a reply that cannot come.
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 import threading
 import types
 import uuid
@@ -38,7 +42,7 @@ from pykka import ActorDeadError
 from pykka._envelope import Envelope
 from pykka.messages import _ActorStop
 
-from supervisors._future import LoopFuture, fail
+from supervisors._future import TIMED_OUT, AsyncioReply, LoopFuture, fail, timeouts_of
 from supervisors._process import Monitor, Process, process_of
 from supervisors.exits import KILLED, NORMAL, ActorCrashedError, Down, ExitReason
 
@@ -162,7 +166,7 @@ class SupervisableRef(pykka.ActorRef[A]):
             raise TypeError(f"{self} does not answer with awaitable futures")
         if timeout is None:
             return await future
-        return await future.wait(timeout)
+        return await future._timed(timeout)
 
     def monitor(
         self, watcher: pykka.ActorRef[Any] | Callable[[Down], object] | None = None
@@ -206,11 +210,21 @@ class LoopActorRef(SupervisableRef[A]):
         return future
 
     async def ask_async(self, message: Any, *, timeout: float | None = None) -> Any:
-        future: LoopFuture[Any] = LoopFuture()
-        self.actor_inbox.put(Envelope(message, reply_to=future))
+        # The hot path of loop-to-loop asks: the reply sets this coroutine's own asyncio future.
+        loop = asyncio.get_running_loop()
+        af: asyncio.Future[Any] = loop.create_future()
+        self.actor_inbox.put(Envelope(message, reply_to=AsyncioReply(loop, af)))
         if timeout is None:
-            return await future
-        return await future.wait(timeout)
+            return await af
+        slot = timeouts_of(loop).add(af, timeout)
+        try:
+            result = await af
+        finally:
+            if slot is not None:
+                slot.discard(af)
+        if result is TIMED_OUT:
+            raise pykka.Timeout(f"{timeout} seconds")
+        return result
 
     @overload
     def stop(self, *, block: Literal[True], timeout: float | None = None) -> bool: ...
@@ -257,7 +271,8 @@ class LoopActor(pykka.Actor, Process):
     _stop_request: Any = None
     _stop_replies: list[pykka.Future[Any]] | None = None
     _ready: LoopFuture[None] | None = None
-    _killing: bool = False
+    _task_inner: Coroutine[Any, Any, Any] | None = None
+    _inflight: Envelope[Any] | None = None  # the message an async handler is working on
 
     def __init__(self, *_args: Any, **_kwargs: Any) -> None:
         # pykka.Actor.__init__ made lighter: no threading.Event (a _Flag), a shared-lock inbox.
@@ -335,7 +350,7 @@ class LoopActor(pykka.Actor, Process):
             self._boot_failed(exc)
             return
         if type(result) is _CoroutineType:
-            self._task = self._loop.create_task(self._boot_async(result), context=self._context)
+            self._spawn(self._boot_async(result), result)
             return
         self._booted()
 
@@ -343,13 +358,33 @@ class LoopActor(pykka.Actor, Process):
         try:
             await coro
         except BaseException as exc:
-            self._task = None
-            if self._killing:
+            if self._superseded():
                 return
+            self._task = None
             self._boot_failed(exc)
+            return
+        if self._superseded():
             return
         self._task = None
         self._booted()
+
+    def _spawn(self, wrapper: Coroutine[Any, Any, None], inner: Coroutine[Any, Any, Any]) -> None:
+        """Run a hook or handler coroutine (`inner`, awaited by `wrapper`) as the actor's task."""
+        self._task_inner = inner
+        self._task = self._loop.create_task(wrapper, context=self._context)
+
+    def _cancel_task(self) -> None:
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        inner, self._task_inner = self._task_inner, None
+        if inner is not None and inspect.getcoroutinestate(inner) == inspect.CORO_CREATED:
+            inner.close()  # cancelled before its first step: it will never be awaited
+
+    def _superseded(self) -> bool:
+        """True in a hook task that the exit path (`_finish`, `_crash`) took over and cancelled."""
+        return self._task is not asyncio.current_task()
 
     def _booted(self) -> None:
         self._busy = False
@@ -404,9 +439,8 @@ class LoopActor(pykka.Actor, Process):
                 self._crash(exc, envelope)
                 return
             if type(result) is _CoroutineType:
-                self._task = self._loop.create_task(
-                    self._run_async(result, envelope), context=self._context
-                )
+                self._inflight = envelope
+                self._spawn(self._run_async(result, envelope), result)
                 return
             self._busy = False
             if envelope.reply_to is not None:
@@ -419,21 +453,23 @@ class LoopActor(pykka.Actor, Process):
         try:
             result = await coro
         except Exception as exc:
-            self._task = None
-            if self._killing:
+            if self._superseded():
                 return
+            self._task = self._inflight = None
             self._busy = False
             if self._handler_failed(envelope, exc):
                 self._continue()
             return
         except BaseException as exc:
-            self._task = None
-            if self._killing:
+            if self._superseded():
                 return
+            self._task = self._inflight = None
             self._busy = False
             self._crash(exc, envelope)
             return
-        self._task = None
+        if self._superseded():
+            return
+        self._task = self._inflight = None
         self._busy = False
         if envelope.reply_to is not None:
             envelope.reply_to.set(result)
@@ -463,13 +499,14 @@ class LoopActor(pykka.Actor, Process):
                 envelope.reply_to,
                 ActorCrashedError(f"{self} crashed handling this message: {exc!r}", exc),
             )
+        # The crash came from one of the actor's tasks while a hook or handler was still
+        # running: that one ends here (its caller is answered by `_finish`).
+        self._cancel_task()
         try:
             result = self._run_hook(self.on_failure, type(exc), exc, exc.__traceback__)
             if type(result) is _CoroutineType:
                 self._busy = True
-                self._task = self._loop.create_task(
-                    self._after_async(result, exc), context=self._context
-                )
+                self._spawn(self._after_async(result, exc), result)
                 return
         except Exception as hook_exc:
             log.error("on_failure raised", actor=str(self), error=repr(hook_exc))
@@ -487,9 +524,7 @@ class LoopActor(pykka.Actor, Process):
         try:
             result = self._run_hook(self.on_stop)
             if type(result) is _CoroutineType:
-                self._task = self._loop.create_task(
-                    self._after_async(result, reason), context=self._context
-                )
+                self._spawn(self._after_async(result, reason), result)
                 return
         except Exception as exc:
             log.error("on_stop raised", actor=str(self), error=repr(exc), exc_info=exc)
@@ -499,9 +534,11 @@ class LoopActor(pykka.Actor, Process):
         try:
             await coro
         except BaseException as exc:
-            if self._killing:
+            if self._superseded():
                 return
             log.error("actor cleanup hook raised", actor=str(self), error=repr(exc))
+        if self._superseded():
+            return
         self._task = None
         self._finish(reason)
 
@@ -512,10 +549,15 @@ class LoopActor(pykka.Actor, Process):
         self._dead = True
         self._busy = True
         self.actor_stopped.set()
-        task, self._task = self._task, None
-        if task is not None:  # a handler still running: it ends with the actor
-            self._killing = True
-            task.cancel()
+        self._cancel_task()  # a hook or handler still running ends with the actor
+        inflight, self._inflight = self._inflight, None
+        if inflight is not None and inflight.reply_to is not None:
+            fail(
+                inflight.reply_to,
+                ActorCrashedError(f"{self} exited while handling this message: {reason!r}", reason),
+            )
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_exception(ActorCrashedError(f"{self} exited before it started", reason))
         if self.register_in_pykka_registry:
             pykka.ActorRegistry.unregister(self._actor_ref)
         tasks = self._tasks
@@ -556,8 +598,6 @@ class LoopActor(pykka.Actor, Process):
     def _terminate_now(self, reason: ExitReason) -> None:
         if self._dead:
             return
-        if self._ready is not None and not self._ready.done():
-            self._ready.set_exception(ActorCrashedError(f"{self} was terminated", reason))
         self._finish(reason)
 
     # -- hooks (sync or async) ---------------------------------------------------------------

@@ -25,6 +25,7 @@ __all__ = [
     "AlreadyRegisteredError",
     "AlreadyStartedError",
     "ChildNotFoundError",
+    "ChildRestartingError",
     "ChildRunningError",
     "Down",
     "Exit",
@@ -129,6 +130,17 @@ class ChildRunningError(SupervisorError):
 
     def __init__(self, child_id: Hashable) -> None:
         super().__init__(f"child {child_id!r} is running; terminate_child() it first")
+        self.child_id = child_id
+
+
+class ChildRestartingError(SupervisorError):
+    """A restart of this child failed and is being retried; terminate_child() it first."""
+
+    def __init__(self, child_id: Hashable) -> None:
+        super().__init__(
+            f"child {child_id!r} is being restarted (a failed restart is retried); "
+            "terminate_child() it first"
+        )
         self.child_id = child_id
 
 

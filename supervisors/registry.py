@@ -12,10 +12,21 @@ from typing import Any
 
 import pykka
 
-from supervisors._process import process_of
+from supervisors._process import Process, process_of
 from supervisors.exits import AlreadyRegisteredError
 
 __all__ = ["Registry"]
+
+
+def _dead(ref: pykka.ActorRef[Any], name: str) -> pykka.ActorDeadError:
+    return pykka.ActorDeadError(f"{ref} is not alive; cannot register {name!r}")
+
+
+def _live_process(ref: pykka.ActorRef[Any], name: str) -> Process:
+    process = process_of(ref)
+    if process is None or not process.sv_alive:
+        raise _dead(ref, name)
+    return process
 
 
 class Registry:
@@ -32,9 +43,7 @@ class Registry:
             AlreadyRegisteredError: another live actor holds the name.
             pykka.ActorDeadError: `ref` is not alive.
         """
-        process = process_of(ref)
-        if process is None or not process.sv_alive:
-            raise pykka.ActorDeadError(f"{ref} is not alive; cannot register {name!r}")
+        process = _live_process(ref, name)
         with self._lock:
             current = self._names.get(name)
             if current is not None and current is not ref and current.is_alive():
@@ -44,6 +53,11 @@ class Registry:
             process._sv_names = []
         if name not in process._sv_names:
             process._sv_names.append(name)
+        if not process.sv_alive:
+            # It exited on the loop while this thread registered: its exit may have released
+            # its names before this one was recorded, so release it here.
+            self._release(name, ref)
+            raise _dead(ref, name)
 
     def unregister(self, name: str) -> None:
         """Remove `name` (no error if it is not registered)."""

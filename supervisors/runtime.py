@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 import pykka
 import structlog
@@ -38,8 +38,9 @@ log = structlog.get_logger("supervisors")
 T = TypeVar("T")
 
 _local = threading.local()
-_default: Runtime | None = None
-_default_lock = threading.Lock()
+# Running runtimes in start order: the first one is the default of threads that run no loop.
+_running: list[Runtime] = []
+_running_lock = threading.Lock()
 
 
 class LoopLagWatchdog:
@@ -117,17 +118,18 @@ class Runtime:
 
     @staticmethod
     def current() -> Runtime:
-        """The runtime whose loop runs this thread, else the default (first started) one."""
+        """The runtime whose loop runs this thread, else the default: the first started of
+        those still running."""
         runtime: Runtime | None = getattr(_local, "runtime", None)
         if runtime is not None and runtime._state == "running":
             return runtime
-        runtime = _default
-        if runtime is None or runtime._state != "running":
-            raise RuntimeNotRunningError(
-                "no supervisors Runtime is running here: start one with `Runtime().start()` "
-                "or `async with Runtime() as rt:`"
-            )
-        return runtime
+        for runtime in tuple(_running):
+            if runtime._state == "running":
+                return runtime
+        raise RuntimeNotRunningError(
+            "no supervisors Runtime is running here: start one with `Runtime().start()` "
+            "or `async with Runtime() as rt:`"
+        )
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -166,6 +168,7 @@ class Runtime:
                     loop.run_forever()
             finally:
                 with contextlib.suppress(Exception):
+                    self._cancel_leftovers(loop)
                     loop.run_until_complete(loop.shutdown_asyncgens())
                 loop.close()
                 self._state = "stopped"
@@ -175,10 +178,19 @@ class Runtime:
         ready.result()
         return self
 
+    def _cancel_leftovers(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Cancel what still runs on the loop (e.g. `run_coroutine` work) so that its cleanup
+        runs before the loop closes, as `asyncio.run` does; bounded by shutdown_timeout."""
+        pending = asyncio.all_tasks(loop)
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.wait(pending, timeout=self.shutdown_timeout))
+
     async def _boot(
         self, loop: asyncio.AbstractEventLoop, ready: concurrent.futures.Future[None] | None
     ) -> None:
-        global _default
         from supervisors.supervisor import Supervisor
 
         self._loop = loop
@@ -201,9 +213,8 @@ class Runtime:
                 ready.set_exception(exc)
                 return
             raise
-        with _default_lock:
-            if _default is None or _default._state != "running":
-                _default = self
+        with _running_lock:
+            _running.append(self)
         if self._watchdog_threshold is not None:
             self.watchdog = LoopLagWatchdog(loop, threshold=self._watchdog_threshold)
             self.watchdog.start()
@@ -226,7 +237,6 @@ class Runtime:
 
     async def aclose(self) -> None:
         """Stop the tree (reverse start order), then loose actors; bounded by shutdown_timeout."""
-        global _default
         if self._state != "running":
             return
         self._state = "stopping"
@@ -253,9 +263,9 @@ class Runtime:
         self._state = "stopped"
         if getattr(_local, "runtime", None) is self:
             _local.runtime = None
-        with _default_lock:
-            if _default is self:
-                _default = None
+        with _running_lock:
+            if self in _running:
+                _running.remove(self)
 
     def stop(self, timeout: float | None = None) -> None:
         """Stop everything and the loop thread (from any thread but the loop's own)."""
@@ -293,10 +303,16 @@ class Runtime:
         """Schedule a coroutine on the loop from another thread."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
-    def call(self, fn: Callable[[], Awaitable[T] | T], timeout: float | None = 10.0) -> T:
+    @overload
+    def call(self, fn: Callable[[], Awaitable[T]], timeout: float | None = 10.0) -> T: ...
+
+    @overload
+    def call(self, fn: Callable[[], T], timeout: float | None = 10.0) -> T: ...
+
+    def call(self, fn: Callable[[], Any], timeout: float | None = 10.0) -> Any:
         """Run `fn` on the loop and wait for its (awaited) result, from another thread."""
 
-        async def run() -> T:
+        async def run() -> Any:
             result = fn()
             if isinstance(result, Awaitable):
                 return await result

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import time
 from collections import deque
@@ -34,6 +36,7 @@ from supervisors.exits import (
     AlreadyPresentError,
     AlreadyStartedError,
     ChildNotFoundError,
+    ChildRestartingError,
     ChildRunningError,
     Exit,
     ExitReason,
@@ -69,6 +72,8 @@ AutoShutdown: TypeAlias = Literal["never", "any_significant", "all_significant"]
 ChildType: TypeAlias = Literal["worker", "supervisor"]
 
 DEFAULT_WORKER_SHUTDOWN = 5.0
+#: How long a failed start waits for a pykka child's thread to report its exit.
+THREAD_EXIT_WAIT = 5.0
 
 _RESTARTS = ("permanent", "transient", "temporary")
 _STRATEGIES = ("one_for_one", "one_for_all", "rest_for_one")
@@ -131,7 +136,12 @@ class ChildSpec:
                 raise ValueError(
                     f"child {self.id!r}: shutdown must be seconds, 'brutal_kill' or 'infinity'"
                 )
-        elif not (isinstance(shutdown, int | float) and shutdown >= 0 and math.isfinite(shutdown)):
+        elif isinstance(shutdown, bool) or not isinstance(shutdown, int | float):
+            raise TypeError(
+                f"child {self.id!r}: shutdown must be seconds (a number), 'brutal_kill' or "
+                f"'infinity', not {shutdown!r}"
+            )
+        elif not (shutdown >= 0 and math.isfinite(shutdown)):
             raise ValueError(f"child {self.id!r}: shutdown seconds must be a finite number >= 0")
 
 
@@ -156,12 +166,14 @@ class _TryAgainRestart(NamedTuple):
 
 
 class _Child:
-    __slots__ = ("key", "ref", "spec")
+    __slots__ = ("key", "ref", "restarting", "spec")
 
     def __init__(self, spec: ChildSpec, key: Any) -> None:
         self.spec = spec
         self.key = key
         self.ref: pykka.ActorRef[Any] | None = None
+        #: A restart failed and a `_TryAgainRestart` is pending (OTP's `{restarting, Pid}`).
+        self.restarting = False
 
 
 # -- starting one child ------------------------------------------------------------------------
@@ -193,7 +205,14 @@ async def _start_process(sup: Supervisor, spec: ChildSpec) -> pykka.ActorRef[Any
         threaded, ready = start_threaded(runtime, start, spec.args, spec.kwargs, parent=sup)
         if spec.name is not None:
             runtime.registry.register(spec.name, threaded.actor_ref)
-        await ready
+        try:
+            await ready
+        except BaseException:
+            # Its thread reports the exit a moment later: wait for it (bounded), so a failed
+            # start leaves nothing behind when start_child returns, as with loop actors.
+            with contextlib.suppress(pykka.Timeout):
+                await threaded._sv_exited_future().wait(THREAD_EXIT_WAIT)
+            raise
         return threaded.actor_ref
     result = start(*spec.args, **spec.kwargs)
     if hasattr(result, "__await__"):
@@ -284,9 +303,9 @@ class Supervisor(LoopActor):
             child = _Child(spec, spec.id)
             try:
                 await self._start_child(child)
-            except Exception as exc:
+            except StartChildError:
                 await self._terminate_all()
-                raise StartChildError(spec.id, exc) from exc
+                raise
             self._children[child.key] = child
 
     async def on_stop(self) -> None:  # type: ignore[override]
@@ -308,10 +327,7 @@ class Supervisor(LoopActor):
                 raise AlreadyStartedError(spec.id, existing.ref)
             raise AlreadyPresentError(spec.id)
         child = _Child(spec, spec.id)
-        try:
-            ref = await self._start_child(child)
-        except Exception as exc:
-            raise StartChildError(spec.id, exc) from exc
+        ref = await self._start_child(child)
         self._children[child.key] = child
         return ref
 
@@ -329,10 +345,9 @@ class Supervisor(LoopActor):
             raise ChildNotFoundError(child_id)
         if child.ref is not None:
             raise ChildRunningError(child_id)
-        try:
-            return await self._start_child(child)
-        except Exception as exc:
-            raise StartChildError(child_id, exc) from exc
+        if child.restarting:
+            raise ChildRestartingError(child_id)
+        return await self._start_child(child)
 
     async def delete_child(self, child_id: Hashable) -> None:
         child = self._children.get(child_id)
@@ -340,6 +355,8 @@ class Supervisor(LoopActor):
             raise ChildNotFoundError(child_id)
         if child.ref is not None:
             raise ChildRunningError(child_id)
+        if child.restarting:
+            raise ChildRestartingError(child_id)
         del self._children[child.key]
 
     def which_children(self) -> list[ChildInfo]:
@@ -362,13 +379,26 @@ class Supervisor(LoopActor):
     # -- internals ---------------------------------------------------------------------------
 
     async def _start_child(self, child: _Child) -> pykka.ActorRef[Any]:
-        ref = await _start_process(self, child.spec)
+        """Start one child. Whatever the child fails with, even a BaseException (SystemExit,
+        a stray CancelledError) from its on_start, is raised as `StartChildError`: it fails
+        this start, never the supervisor."""
+        try:
+            ref = await _start_process(self, child.spec)
+        except Exception as exc:
+            raise StartChildError(child.spec.id, exc) from exc
+        except BaseException as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # this supervisor itself is being killed
+            raise StartChildError(child.spec.id, exc) from exc
         child.ref = ref
+        child.restarting = False
         self._by_ref[ref] = child
         return ref
 
     async def _shutdown(self, child: _Child) -> None:
         """Terminate one child by its shutdown spec; its exit is not treated as a failure."""
+        child.restarting = False  # a pending retry no longer applies (S14)
         ref = child.ref
         if ref is None:
             return
@@ -503,13 +533,14 @@ class Supervisor(LoopActor):
                     child=repr(child.spec.id),
                     error=repr(exc),
                 )
+                child.restarting = True
                 self.actor_ref.tell(_TryAgainRestart(child.key))
                 return
 
     async def _try_again(self, key: Any) -> None:
         child = self._children.get(key)
-        if child is None or child.ref is not None:
-            return
+        if child is None or child.ref is not None or not child.restarting:
+            return  # started, terminated or deleted since the attempt failed
         if not self._add_restart():
             self._escalate()
             return
@@ -588,10 +619,7 @@ class DynamicSupervisor(Supervisor):
             )
         self._next_key += 1
         child = _Child(spec, self._next_key)
-        try:
-            ref = await self._start_child(child)
-        except Exception as exc:
-            raise StartChildError(spec.id, exc) from exc
+        ref = await self._start_child(child)
         self._children[child.key] = child
         return ref
 

@@ -11,10 +11,14 @@
 # - `brutal_kill` is best effort: the actor is marked dead at once (its inbox refuses messages,
 #   its supervisor moves on) and its thread is woken with a kill message; a handler that is
 #   blocked in C code or a `sleep` finishes that call before the thread notices. No `on_stop`
-#   runs after a kill.
+#   runs after a kill;
+# - the inbox closes atomically when the thread ends, as a loop actor's does: a message put
+#   after that (an `ask` that passed its `is_alive()` check just before the actor died) is
+#   answered with `ActorDeadError` at once instead of never (pykka's ask/stop race).
 
 from __future__ import annotations
 
+import queue
 import sys
 from collections.abc import Mapping
 from types import TracebackType
@@ -25,7 +29,7 @@ import structlog
 from pykka._envelope import Envelope
 from pykka.messages import _ActorStop
 
-from supervisors._future import LoopFuture
+from supervisors._future import LoopFuture, fail
 from supervisors._process import Process
 from supervisors.actor import SupervisableRef
 from supervisors.exits import KILLED, NORMAL, ActorCrashedError, ExitReason
@@ -40,6 +44,33 @@ log = structlog.get_logger("supervisors")
 
 class _Kill:
     """Wakes a killed thread actor; handled before anything else in its inbox."""
+
+
+class _Inbox(queue.Queue[Envelope[Any]]):
+    """pykka's unbounded inbox, plus `close()`: once closed, a put is refused."""
+
+    _closed = False
+    _owner = "the actor"
+
+    def put(self, item: Envelope[Any], block: bool = True, timeout: float | None = None) -> None:
+        with self.mutex:
+            if not self._closed:
+                self._put(item)
+                self.unfinished_tasks += 1
+                self.not_empty.notify()
+                return
+        error = pykka.ActorDeadError(f"{self._owner} stopped before handling the message")
+        if item.reply_to is None:
+            raise error
+        fail(item.reply_to, error)
+
+    def close(self) -> list[Envelope[Any]]:
+        """Refuse every later put; return what was still queued."""
+        with self.mutex:
+            self._closed = True
+            rest = list(self.queue)
+            self.queue.clear()
+        return rest
 
 
 class SupervisedThreadingActor(pykka.ThreadingActor, Process):
@@ -59,6 +90,27 @@ class SupervisedThreadingActor(pykka.ThreadingActor, Process):
     def _create_future() -> LoopFuture[Any]:
         return LoopFuture()
 
+    @staticmethod
+    def _create_actor_inbox() -> _Inbox:
+        return _Inbox()
+
+    def _sv_close_inbox(self) -> None:
+        """Close the inbox and answer what was left in it (pykka's teardown, made atomic)."""
+        inbox = self.actor_inbox
+        if not isinstance(inbox, _Inbox):  # pragma: no cover - a subclass made its own inbox
+            return
+        inbox._owner = str(self)
+        for envelope in inbox.close():
+            if envelope.reply_to is None:
+                continue
+            if isinstance(envelope.message, _ActorStop):
+                envelope.reply_to.set(None)  # pykka: a stop() queued before the end is True
+            else:
+                fail(
+                    envelope.reply_to,
+                    pykka.ActorDeadError(f"{self} stopped before handling the message"),
+                )
+
     # -- pykka loop hooks (run in the actor's thread) ------------------------------------------
 
     def _actor_loop(self) -> None:
@@ -69,7 +121,11 @@ class SupervisedThreadingActor(pykka.ThreadingActor, Process):
                 self._sv_crash = exc
             self.actor_stopped.set()
         finally:
+            self._sv_close_inbox()
             self._sv_report_exit()
+
+    def _actor_loop_teardown(self) -> None:
+        self._sv_close_inbox()
 
     def _actor_loop_setup(self) -> None:
         try:
@@ -209,6 +265,7 @@ def start_threaded(
     except BaseException as exc:
         actor._sv_crash = exc
         actor.actor_stopped.set()
+        actor._sv_close_inbox()
         actor._sv_ready.set_exception(exc)
         actor._sv_exit(exc)
     if sys.flags.dev_mode:  # pragma: no cover
