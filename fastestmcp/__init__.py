@@ -5,3 +5,13 @@ is the separate, MCP-free `supervisors` package.
 """
 
 __version__ = "0.1.0"
+
+# `server` is the factory `server(name, **options) -> Server`; it shadows the attribute of
+# the `fastestmcp.server` subpackage, whose names are imported with
+# `from fastestmcp.server import ...`.
+from fastestmcp.server.context import Context
+from fastestmcp.server.definition import Server, server
+from fastestmcp.server.errors import ToolError
+from fastestmcp.server.results import Audio, File, Image
+
+__all__ = ["Audio", "Context", "File", "Image", "Server", "ToolError", "__version__", "server"]
