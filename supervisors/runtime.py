@@ -23,6 +23,7 @@ import pykka
 import structlog
 
 from supervisors._future import LoopFuture
+from supervisors._loop import new_event_loop
 from supervisors._process import Monitor, Process, process_of
 from supervisors.exits import KILLED, NOPROC, SHUTDOWN, Down, RuntimeNotRunningError
 from supervisors.registry import Registry
@@ -160,7 +161,7 @@ class Runtime:
         ready: concurrent.futures.Future[None] = concurrent.futures.Future()
 
         def run() -> None:
-            loop = asyncio.new_event_loop()
+            loop = new_event_loop()
             asyncio.set_event_loop(loop)
             try:
                 loop.run_until_complete(self._boot(loop, ready))

@@ -794,3 +794,33 @@ def test_down_carries_the_monitor_and_the_ref(runtime: Runtime) -> None:
     ref.stop(timeout=WAIT)
     down = monitor.down.get(timeout=WAIT)
     assert down == Down(monitor, ref, NORMAL)
+
+
+def test_own_loop_handles_bursts_of_cross_thread_wake_ups(runtime: Runtime) -> None:
+    """The runtime's own loop reads its wake-up socket once per wake (supervisors/_loop.py):
+    bursts from many threads, far more wake-up bytes than one read takes, all get handled."""
+
+    class Count(LoopActor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.n = 0
+
+        def on_receive(self, message: object) -> object:
+            if message == "n":
+                return self.n
+            self.n += 1
+            return None
+
+    refs = [Count.start() for _ in range(64)]
+    per_thread = 3_000
+
+    def blast(seed: int) -> None:
+        for i in range(per_thread):
+            refs[(seed * 7 + i) % len(refs)].tell("+")
+
+    threads = [threading.Thread(target=blast, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(ref.ask("n", timeout=10) for ref in refs) == 8 * per_thread
