@@ -13,5 +13,18 @@ from fastestmcp.server.context import Context
 from fastestmcp.server.definition import Server, server
 from fastestmcp.server.errors import ToolError
 from fastestmcp.server.results import Audio, File, Image
+from fastestmcp.server.running import ServerHandle, start, start_async
 
-__all__ = ["Audio", "Context", "File", "Image", "Server", "ToolError", "__version__", "server"]
+__all__ = [
+    "Audio",
+    "Context",
+    "File",
+    "Image",
+    "Server",
+    "ServerHandle",
+    "ToolError",
+    "__version__",
+    "server",
+    "start",
+    "start_async",
+]

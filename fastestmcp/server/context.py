@@ -1,15 +1,76 @@
-# The `Context` class, as far as the definition layer needs it.
+# The `Context`: the explicit handle a handler receives.
 #
-# The signature inspector (`signature.py`) recognises a handler parameter annotated
-# `Context` (or `Context | None`), under any name, and passes the context there instead
-# of an argument. That is all this layer knows about it: the attributes and operations
-# of a context belong to the session layer, which fills this class in.
+# Identity and request metadata are plain attributes, read without a message. Everything that
+# talks to an actor (session state, logging, progress, notifications, requests to the client)
+# sends a message to the session actor and returns a `LoopFuture`: `await` it in an async
+# handler, `.get(timeout=...)` it in a sync one (sync handlers run on pool threads), or ignore
+# it for fire-and-forget notifications. Request state lives in the context itself (one
+# operation) and its futures are already done.
+#
+# The signature inspector (`signature.py`) recognises a handler parameter annotated `Context`
+# (or `Context | None`), under any name, and passes the context there.
 
 """The explicit handle every handler can ask for by annotating a parameter `Context`."""
 
 from __future__ import annotations
 
-__all__ = ("Context",)
+import contextvars
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastestmcp.protocol import types
+from fastestmcp.server.elicitation import elicitation_schema, parse_elicitation
+from supervisors import LoopFuture
+
+if TYPE_CHECKING:
+    from fastestmcp.server.definition import Server
+    from fastestmcp.server.session import SessionActor
+
+__all__ = (
+    "Context",
+    "DetachedContextError",
+    "LogLevel",
+    "MissingClientCapabilityError",
+    "NoContextError",
+    "RequestContext",
+)
+
+LogLevel = Literal["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"]
+
+_current: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
+    "fastestmcp_context", default=None
+)
+
+
+class NoContextError(LookupError):
+    """`Context.current_required()` outside a request handler."""
+
+
+class DetachedContextError(RuntimeError):
+    """A session operation on a `Context` that belongs to no session."""
+
+
+class MissingClientCapabilityError(RuntimeError):
+    """The operation needs a capability the client did not declare."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    """What arrived with the request: id, transport, HTTP details (if any), client `_meta`."""
+
+    request_id: str | int | None
+    transport: str
+    path: str | None = None
+    query_params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _done(value: Any = None) -> LoopFuture[Any]:
+    future: LoopFuture[Any] = LoopFuture()
+    future.set(value)
+    return future
 
 
 class Context:
@@ -19,8 +80,317 @@ class Context:
     handler with ``Context`` (any parameter name; ``Context | None`` also works). That
     parameter is not part of the component's arguments or JSON Schema.
 
-    Its attributes (request and session identity, headers, lifespan values...) and its
-    operations (state, logging, progress, sampling, elicitation...) are provided by the
-    session layer, which creates one per request; this definition layer only declares the
-    type so that handler signatures can be inspected once, at registration.
+    ``Context()`` with no session is a *detached* context, for calling handlers directly in
+    unit tests: its attributes are empty and its session operations fail with
+    `DetachedContextError`.
     """
+
+    __slots__ = (
+        "_cancelled",
+        "_progress_warned",
+        "_request_state",
+        "_session",
+        "_token",
+        "auth",
+        "capabilities",
+        "client_info",
+        "lifespan_context",
+        "principal",
+        "progress_token",
+        "request_context",
+        "server",
+        "session_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        session: SessionActor | None = None,
+        server: Server | None = None,
+        request_context: RequestContext | None = None,
+        session_id: str = "",
+        capabilities: Any = None,
+        client_info: Any = None,
+        lifespan_context: Mapping[str, Any] | None = None,
+        progress_token: str | int | None = None,
+        principal: Any = None,
+        auth: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._session = session
+        self.server = server
+        self.request_context = request_context or RequestContext(None, "none")
+        self.session_id = session_id
+        self.capabilities = capabilities
+        self.client_info = client_info
+        self.lifespan_context: Mapping[str, Any] = lifespan_context or {}
+        self.progress_token = progress_token
+        self.principal = principal
+        self.auth: Mapping[str, Any] = auth or {}
+        self._request_state: dict[str, Any] = {}
+        self._progress_warned = False
+        self._cancelled = False
+        self._token: contextvars.Token[Context | None] | None = None
+
+    def __repr__(self) -> str:
+        return f"<Context session={self.session_id} request={self.request_id!r}>"
+
+    # -- identity ----------------------------------------------------------------------------
+
+    @property
+    def request_id(self) -> str | int | None:
+        """The JSON-RPC id of the request being handled."""
+        return self.request_context.request_id
+
+    @property
+    def transport(self) -> str:
+        """`"stdio"`, `"memory"`, `"streamable-http"`, ..."""
+        return self.request_context.transport
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the client cancelled this request (a sync handler can poll it)."""
+        return self._cancelled
+
+    @property
+    def client_id(self) -> str | None:
+        """Who is calling: auth's client id, else the principal's, else clientInfo.name."""
+        for source in (self.auth, self.principal if isinstance(self.principal, Mapping) else {}):
+            for key in ("client_id", "clientId", "sub"):
+                value = source.get(key)
+                if isinstance(value, str):
+                    return value
+        name = getattr(self.client_info, "name", None)
+        return name if isinstance(name, str) else None
+
+    # -- the current context (for helper code deep in a call) ---------------------------------
+
+    @staticmethod
+    def current() -> Context | None:
+        """The context of the handler running in this task or thread, or None."""
+        return _current.get()
+
+    @staticmethod
+    def current_required() -> Context:
+        """Like `current`, but raises `NoContextError` outside a handler."""
+        ctx = _current.get()
+        if ctx is None:
+            raise NoContextError("no fastestmcp request is being handled here")
+        return ctx
+
+    def _op(self, name: str, *args: Any) -> LoopFuture[Any]:
+        session = self._session
+        if session is None:
+            failed: LoopFuture[Any] = LoopFuture()
+            failed.set_exception(
+                DetachedContextError(
+                    f"Context.{name}: this context belongs to no session (it was made with "
+                    "Context() for a direct call); run the handler through a server"
+                )
+            )
+            return failed
+        return session.request_op(name, *args)
+
+    def _enter(self) -> None:
+        self._token = _current.set(self)
+
+    def _exit(self) -> None:
+        if self._token is not None:
+            _current.reset(self._token)
+            self._token = None
+
+    # -- session state (message passing) -----------------------------------------------------
+
+    def get_state(self, key: str, default: Any = None) -> LoopFuture[Any]:
+        """The session's value for `key` (request-scoped values shadow it), or `default`."""
+        if key in self._request_state:
+            return _done(self._request_state[key])
+        return self._op("get_state", key, default)
+
+    def set_state(self, key: str, value: Any, *, serializable: bool = True) -> LoopFuture[None]:
+        """Store `value` for the rest of the session (`serializable=False`: this request only)."""
+        if not serializable:
+            self._request_state[key] = value
+            return _done()
+        self._request_state.pop(key, None)
+        return self._op("set_state", key, value)
+
+    def delete_state(self, key: str) -> LoopFuture[None]:
+        """Forget `key` in the session and in this request."""
+        self._request_state.pop(key, None)
+        return self._op("delete_state", key)
+
+    # -- request state (this operation only) -------------------------------------------------
+
+    def get_request_state(self, key: str, default: Any = None) -> Any:
+        return self._request_state.get(key, default)
+
+    def put_request_state(self, key: str, value: Any) -> None:
+        self._request_state[key] = value
+
+    def delete_request_state(self, key: str) -> None:
+        self._request_state.pop(key, None)
+
+    # -- logging and progress ----------------------------------------------------------------
+
+    def log(
+        self, message: Any, level: LogLevel = "info", *, logger_name: str | None = None
+    ) -> LoopFuture[bool]:
+        """Send `notifications/message` to the client if `level` passes its `logging/setLevel`.
+
+        Resolves to True if it was sent.
+        """
+        return self._op("log", level, message, logger_name, self.request_context.request_id)
+
+    def debug(self, message: Any, *, logger_name: str | None = None) -> LoopFuture[bool]:
+        return self.log(message, "debug", logger_name=logger_name)
+
+    def info(self, message: Any, *, logger_name: str | None = None) -> LoopFuture[bool]:
+        return self.log(message, "info", logger_name=logger_name)
+
+    def notice(self, message: Any, *, logger_name: str | None = None) -> LoopFuture[bool]:
+        return self.log(message, "notice", logger_name=logger_name)
+
+    def warning(self, message: Any, *, logger_name: str | None = None) -> LoopFuture[bool]:
+        return self.log(message, "warning", logger_name=logger_name)
+
+    def error(self, message: Any, *, logger_name: str | None = None) -> LoopFuture[bool]:
+        return self.log(message, "error", logger_name=logger_name)
+
+    def critical(self, message: Any, *, logger_name: str | None = None) -> LoopFuture[bool]:
+        return self.log(message, "critical", logger_name=logger_name)
+
+    def report_progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> LoopFuture[bool]:
+        """Send `notifications/progress` for this request.
+
+        Resolves to False (and logs once, server-side) when the client sent no progress
+        token: it did not ask for progress, so there is nowhere to send it.
+        """
+        if self.progress_token is None:
+            if not self._progress_warned:
+                self._progress_warned = True
+                if self._session is not None:
+                    self._session.warn_no_progress_token(self.request_context.request_id)
+            return _done(False)
+        return self._op(
+            "progress",
+            self.progress_token,
+            progress,
+            total,
+            message,
+            self.request_context.request_id,
+        )
+
+    # -- requests to the client (sampling, elicitation, roots) --------------------------------
+
+    def request_client(self, method: str, params: Any = None) -> LoopFuture[Any]:
+        """Send a request to this session's client; resolves to its decoded result.
+
+        Several may be in flight at once; each is correlated by its own id.
+        """
+        out: LoopFuture[Any] = LoopFuture()
+
+        def answered(inner: LoopFuture[Any]) -> None:
+            exc = inner.exception()
+            if exc is not None:
+                out.set_exception(exc)
+                return
+            try:
+                out.set(types.decode_result(method, inner.result()))
+            except BaseException as error:
+                out.set_exception(error)
+
+        def sent(ask: LoopFuture[Any]) -> None:
+            exc = ask.exception()
+            if exc is not None:
+                out.set_exception(exc)
+            else:
+                ask.result().add_done_callback(answered)
+
+        self._op("request", method, params, self.request_context.request_id).add_done_callback(sent)
+        return out
+
+    def _require(self, capability: str) -> LoopFuture[Any] | None:
+        caps = self.capabilities
+        if caps is not None and getattr(caps, capability, None) is not None:
+            return None
+        failed: LoopFuture[Any] = LoopFuture()
+        failed.set_exception(
+            MissingClientCapabilityError(
+                f"the client did not declare the {capability!r} capability in initialize, "
+                f"so the server cannot ask it for {capability}"
+            )
+        )
+        return failed
+
+    def sample(
+        self,
+        messages: str | Sequence[str | types.SamplingMessage | Mapping[str, Any]],
+        *,
+        system_prompt: str | None = None,
+        temperature: float | None = None,
+        max_tokens: int = 512,
+        model_preferences: types.ModelPreferences | Mapping[str, Any] | None = None,
+        stop_sequences: Sequence[str] | None = None,
+        include_context: Literal["none", "thisServer", "allServers"] | None = None,
+    ) -> LoopFuture[types.CreateMessageResult]:
+        """Ask the client's model to complete `messages` (`sampling/createMessage`)."""
+        missing = self._require("sampling")
+        if missing is not None:
+            return missing
+        items = [messages] if isinstance(messages, str) else list(messages)
+        wire_messages = [
+            types.SamplingMessage(role="user", content=types.TextContent(text=m))
+            if isinstance(m, str)
+            else m
+            for m in items
+        ]
+        params: dict[str, Any] = {
+            "messages": wire_messages,
+            "maxTokens": max_tokens,
+            "systemPrompt": system_prompt,
+            "temperature": temperature,
+            "modelPreferences": model_preferences,
+            "stopSequences": list(stop_sequences) if stop_sequences is not None else None,
+            "includeContext": include_context,
+        }
+        return self.request_client(
+            "sampling/createMessage", {k: v for k, v in params.items() if v is not None}
+        )
+
+    def elicit(self, message: str, response_type: Any = str) -> LoopFuture[Any]:
+        """Ask the user for input of `response_type` (`elicitation/create`, form mode).
+
+        Resolves to `AcceptedElicitation(data)`, `DeclinedElicitation()` or
+        `CancelledElicitation()`.
+        """
+        missing = self._require("elicitation")
+        if missing is not None:
+            return missing
+        schema = elicitation_schema(response_type)
+        return self.request_client(
+            "elicitation/create", {"message": message, "requestedSchema": schema}
+        ).map(lambda result: parse_elicitation(response_type, result))
+
+    def list_roots(self) -> LoopFuture[list[types.Root]]:
+        """The client's roots (`roots/list`)."""
+        missing = self._require("roots")
+        if missing is not None:
+            return missing
+        return self.request_client("roots/list").map(lambda result: list(result.roots))
+
+    # -- notifications -----------------------------------------------------------------------
+
+    def send_notification(self, method: str, params: Any = None) -> LoopFuture[None]:
+        """Send any server notification to this session's client (tied to this request)."""
+        return self._op("notify", method, params, self.request_context.request_id)
+
+    def send_tool_list_changed(self) -> LoopFuture[None]:
+        return self.send_notification("notifications/tools/list_changed")
+
+    def send_resource_list_changed(self) -> LoopFuture[None]:
+        return self.send_notification("notifications/resources/list_changed")
+
+    def send_prompt_list_changed(self) -> LoopFuture[None]:
+        return self.send_notification("notifications/prompts/list_changed")

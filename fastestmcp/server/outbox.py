@@ -1,0 +1,47 @@
+# What a transport and a session agree on, and nothing more. It lives in the server layer
+# (transports sit above it and import it from `fastestmcp.transports.base`).
+#
+# A transport frames bytes and maps its events to the session layer; it never interprets MCP
+# methods. Inbound, it hands each complete frame (one JSON-RPC message or batch, as bytes) to a
+# `FrameSink`; when the peer goes away it calls `closed()`. Outbound, the session writes frames
+# to an `Outbox`. `related_request` is the JSON-RPC id of the client request a frame belongs to
+# (its response, or a progress/log notification or server->client request sent while handling
+# it), None for frames that belong to no request; a transport with several streams (streamable
+# HTTP) routes by it, a single-stream transport (stdio, WebSocket, in-memory) ignores it.
+#
+# Rules: both sides are called on the runtime's loop thread; `send` never blocks (a transport
+# buffers, and applies its own bound: when the peer does not read, the transport closes the
+# connection rather than growing without limit); frames are sent in the order `send` was
+# called.
+
+from __future__ import annotations
+
+from typing import Protocol
+
+__all__ = ["FrameSink", "Outbox", "RequestId"]
+
+RequestId = str | int
+
+
+class Outbox(Protocol):
+    """Where a session writes its outgoing frames."""
+
+    def send(self, frame: bytes, related_request: RequestId | None = None) -> None:
+        """Queue one complete frame for the peer (never blocks)."""
+        ...
+
+    def close(self) -> None:
+        """No more frames: flush what is queued, then end the connection."""
+        ...
+
+
+class FrameSink(Protocol):
+    """Where a transport delivers incoming frames."""
+
+    def frame(self, data: bytes) -> None:
+        """One complete frame from the peer."""
+        ...
+
+    def closed(self) -> None:
+        """The peer went away (EOF, disconnect); no more frames will come."""
+        ...

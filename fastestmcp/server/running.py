@@ -1,0 +1,300 @@
+# A running server: the supervision tree of DESIGN.md, and the handle `start()` returns.
+#
+#   ServerSupervisor            rest_for_one
+#   ├── ServerActor             permanent: lifespan (entered on start, exited in reverse on stop)
+#   ├── SessionStateStore       permanent: session state and negotiated parameters
+#   ├── ToolPool                permanent: the bounded thread pool for sync handlers
+#   ├── SessionSupervisor       dynamic, max_children = max_sessions; SessionActor (transient)
+#   └── TaskSupervisor          dynamic, max_children = max_background_tasks (tasks issue)
+#
+# rest_for_one: if the server actor or the store dies, everything started after it restarts
+# (sessions cannot outlive their store); a session crash only restarts that session.
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import secrets
+from typing import TYPE_CHECKING, Any, cast
+
+import structlog
+
+from fastestmcp.server.dependencies import enter_lifespans
+from fastestmcp.server.outbox import Outbox
+from fastestmcp.server.session import SessionActor, SessionServices, SessionSink
+from supervisors import (
+    ChildSpec,
+    DynamicSupervisor,
+    LoopActor,
+    LoopActorRef,
+    LoopFuture,
+    Runtime,
+    Supervisor,
+    start_child,
+    terminate_child,
+)
+
+if TYPE_CHECKING:
+    import pykka
+
+    from fastestmcp.server.definition import Server
+
+__all__ = ["ServerHandle", "SessionStateStore", "start", "start_async"]
+
+log = structlog.get_logger("fastestmcp.server")
+
+
+class ServerActor(LoopActor):
+    """Owns the server's lifespan: entered once on start, exited in reverse on stop."""
+
+    def __init__(self, server: Server) -> None:
+        super().__init__()
+        self.server = server
+        self.lifespan_context: dict[str, Any] = {}
+        self._stack = contextlib.AsyncExitStack()
+
+    async def on_start(self) -> None:  # type: ignore[override]
+        try:
+            self.lifespan_context = await enter_lifespans(
+                self.server.lifespans, self.server, self._stack
+            )
+        except BaseException:
+            await self._stack.aclose()  # unwind what was entered
+            raise
+
+    async def on_stop(self) -> None:  # type: ignore[override]
+        await self._stack.aclose()
+
+    def on_receive(self, message: Any) -> Any:
+        if message == "lifespan_context":
+            return self.lifespan_context
+        return super().on_receive(message)
+
+
+class SessionStateStore(LoopActor):
+    """Session state and negotiated parameters, by session id (in memory).
+
+    Subclass and override the five operations to keep state elsewhere; they are called one
+    at a time, in arrival order.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sessions: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+    def load(self, session_id: str) -> tuple[Any, dict[str, Any]] | None:
+        saved = self._sessions.get(session_id)
+        return None if saved is None else (saved[0], dict(saved[1]))
+
+    def save_meta(self, session_id: str, meta: Any) -> None:
+        _, state = self._sessions.get(session_id, (None, {}))
+        self._sessions[session_id] = (meta, state)
+
+    def set(self, session_id: str, key: str, value: Any) -> None:
+        self._sessions.setdefault(session_id, (None, {}))[1][key] = value
+
+    def delete_key(self, session_id: str, key: str) -> None:
+        saved = self._sessions.get(session_id)
+        if saved is not None:
+            saved[1].pop(key, None)
+
+    def delete(self, session_id: str) -> None:
+        self._sessions.pop(session_id, None)
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def on_receive(self, message: Any) -> Any:
+        op = message[0]
+        if op == "load":
+            return self.load(message[1])
+        if op == "meta":
+            return self.save_meta(message[1], message[2])
+        if op == "set":
+            return self.set(message[1], message[2], message[3])
+        if op == "del":
+            return self.delete_key(message[1], message[2])
+        if op == "delete":
+            return self.delete(message[1])
+        if op == "count":
+            return len(self)
+        return super().on_receive(message)
+
+
+class ToolPool(LoopActor):
+    """The bounded thread pool sync handlers run in."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__()
+        self.executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=max_workers, thread_name_prefix="fastestmcp-tool"
+        )
+
+    def on_stop(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def on_receive(self, message: Any) -> Any:
+        if message == "executor":
+            return self.executor
+        return super().on_receive(message)
+
+
+class ServerHandle:
+    """A running server: its actor refs, sessions to open, and direct calls for tests."""
+
+    def __init__(self, server: Server, runtime: Runtime, supervisor: pykka.ActorRef[Any]) -> None:
+        self.server = server
+        self.runtime = runtime
+        self.supervisor = supervisor
+        names = _names(server)
+        self.server_actor = self._whereis(names["server"])
+        self.store = self._whereis(names["store"])
+        self.pool = self._whereis(names["pool"])
+        self.sessions = self._whereis(names["sessions"])
+        self.tasks = self._whereis(names["tasks"])
+        self._owns_runtime = False
+
+    def _whereis(self, name: str) -> pykka.ActorRef[Any]:
+        ref = self.runtime.whereis(name)
+        if ref is None:  # pragma: no cover - the tree registers every name at start
+            raise RuntimeError(f"{name} is not running")
+        return ref
+
+    def _services(self) -> LoopFuture[SessionServices]:
+        """Collect the services a session needs (current refs: the tree may have restarted)."""
+        names = _names(self.server)
+        store = cast(LoopActorRef[Any], self._whereis(names["store"]))
+        pool = cast(LoopActorRef[Any], self._whereis(names["pool"]))
+        server_actor = cast(LoopActorRef[Any], self._whereis(names["server"]))
+        executor_f: LoopFuture[Any] = pool.ask("executor", block=False)
+        lifespan_f: LoopFuture[Any] = server_actor.ask("lifespan_context", block=False)
+        out: LoopFuture[SessionServices] = LoopFuture()
+
+        def done(_: Any) -> None:
+            try:
+                executor, lifespan = executor_f.result(), lifespan_f.result()
+                out.set(SessionServices(self.server, store, executor, lifespan))
+            except BaseException as exc:
+                out.set_exception(exc)
+
+        executor_f.join(lifespan_f).add_done_callback(done)
+        return out
+
+    def open_session(
+        self, outbox: Outbox, *, transport: str, session_id: str | None = None
+    ) -> LoopFuture[tuple[str, SessionSink]]:
+        """Start a session actor writing to `outbox`; resolves to (session id, its sink).
+
+        Thread-safe. The sink is what the transport feeds frames (and `closed()`) to.
+        """
+        sid = session_id or secrets.token_hex(16)
+        name = f"{self.server.name}:session:{sid}"
+        out: LoopFuture[tuple[str, SessionSink]] = LoopFuture()
+        sessions = self._whereis(_names(self.server)["sessions"])
+
+        def with_services(services_f: LoopFuture[SessionServices]) -> None:
+            try:
+                services = services_f.result()
+            except BaseException as exc:
+                out.set_exception(exc)
+                return
+            spec = ChildSpec(
+                id=name,
+                start=SessionActor,
+                args=(services, sid, outbox, transport),
+                restart="transient",
+                name=name,
+            )
+
+            def started(ref_f: LoopFuture[Any]) -> None:
+                try:
+                    ref = ref_f.result()
+                except BaseException as exc:
+                    out.set_exception(exc)
+                    return
+                out.set((sid, SessionSink(self.runtime, name, ref)))
+
+            start_child(sessions, spec).add_done_callback(started)
+
+        self._services().add_done_callback(with_services)
+        return out
+
+    def end_session(self, session_id: str) -> LoopFuture[None]:
+        """End a session as if its transport closed (its state is deleted)."""
+        ref = self.runtime.whereis(f"{self.server.name}:session:{session_id}")
+        if ref is None:
+            done: LoopFuture[None] = LoopFuture()
+            done.set(None)
+            return done
+        return terminate_child(self.sessions, ref)
+
+    def stop(self) -> None:
+        """Stop the server's tree (sessions first, lifespan last); and its runtime if owned."""
+        if self._owns_runtime:
+            self.runtime.stop()
+            return
+        from supervisors import terminate_child as _terminate
+
+        with contextlib.suppress(Exception):
+            _terminate(self.runtime.root, _names(self.server)["root"]).get(timeout=30)
+
+    def __enter__(self) -> ServerHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _names(server: Server) -> dict[str, str]:
+    prefix = server.name
+    return {
+        "root": f"{prefix}:tree",
+        "server": f"{prefix}:server",
+        "store": f"{prefix}:store",
+        "pool": f"{prefix}:pool",
+        "sessions": f"{prefix}:sessions",
+        "tasks": f"{prefix}:tasks",
+    }
+
+
+def tree_spec(server: Server, *, pool_size: int = 8) -> ChildSpec:
+    """The child spec of a server's whole tree (to embed it in a supervisor of your own)."""
+    names = _names(server)
+    children = [
+        ChildSpec("server", ServerActor, args=(server,), name=names["server"]),
+        ChildSpec("store", SessionStateStore, name=names["store"]),
+        ChildSpec("pool", ToolPool, args=(pool_size,), name=names["pool"]),
+        ChildSpec(
+            "sessions",
+            DynamicSupervisor,
+            kwargs={"max_children": server.max_sessions, "max_restarts": 10, "max_seconds": 10},
+            name=names["sessions"],
+        ),
+        ChildSpec("tasks", DynamicSupervisor, name=names["tasks"]),
+    ]
+    return Supervisor.child_spec(names["root"], children, strategy="rest_for_one")
+
+
+def start(server: Server, *, runtime: Runtime | None = None, pool_size: int = 8) -> ServerHandle:
+    """Start `server`'s supervision tree and return its handle (blocking; any thread but a loop).
+
+    Without `runtime`, a new runtime is started in a thread of its own and stopped with the
+    handle.
+    """
+    owns = runtime is None
+    rt = runtime if runtime is not None else Runtime(f"fastestmcp:{server.name}").start()
+    try:
+        sup = start_child(rt.root, tree_spec(server, pool_size=pool_size)).get(timeout=60)
+    except BaseException:
+        if owns:
+            rt.stop()
+        raise
+    handle = ServerHandle(server, rt, sup)
+    handle._owns_runtime = owns
+    return handle
+
+
+async def start_async(server: Server, runtime: Runtime, *, pool_size: int = 8) -> ServerHandle:
+    """Start `server`'s tree on a runtime attached to the running loop."""
+    sup = await start_child(runtime.root, tree_spec(server, pool_size=pool_size))
+    return ServerHandle(server, runtime, sup)

@@ -1,0 +1,492 @@
+# The session actor: one per MCP session (legacy era), transport-agnostic.
+#
+# A transport hands it complete frames (`SessionSink.frame`) and it writes frames to the
+# transport's `Outbox`. It owns what a session negotiates (protocol version, client
+# capabilities and info, log level, subscriptions), its in-flight requests and its pending
+# server->client requests.
+#
+# Rules:
+# - The actor itself only does quick state changes; every request runs as its own task owned
+#   by the actor (cancelled when it exits), sync handlers run in the server's bounded pool. So a
+#   slow tool never delays `ping` or another request of the same session.
+# - `notifications/cancelled` cancels the request's task (and sets `ctx.cancelled`, which a
+#   sync handler can poll); no response is sent for a cancelled request, as the spec asks.
+# - Session state lives in the server's state store, not here: a session actor that crashes is
+#   restarted (transient child) under the same id with its state and negotiated parameters
+#   intact, and its in-flight requests are answered with an error. A session that *ends*
+#   (transport closed, server stopped) deletes its state in `on_stop`, in one place.
+# - Every handler sees the same pipeline (`pipeline.py`), whatever the transport.
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
+
+import msgspec
+import structlog
+
+from fastestmcp.protocol import jsonrpc, types, versions
+from fastestmcp.protocol.capabilities import server_capabilities
+from fastestmcp.protocol.errors import (
+    InternalError,
+    InvalidRequest,
+    McpError,
+    MethodNotFound,
+)
+from fastestmcp.server.context import Context, RequestContext
+from fastestmcp.server.outbox import Outbox, RequestId
+from fastestmcp.server.pipeline import HANDLERS, LEVELS
+from supervisors import NORMAL, LoopActor, LoopActorRef, LoopFuture
+
+if TYPE_CHECKING:
+    import concurrent.futures
+
+    import pykka
+
+    from fastestmcp.server.definition import Server
+
+__all__ = ["SessionActor", "SessionServices", "SessionSink"]
+
+log = structlog.get_logger("fastestmcp.session")
+
+_ENCODE = msgspec.json.Encoder().encode
+_EMPTY = types.EmptyResult()
+
+
+class Frame(NamedTuple):
+    data: bytes
+
+
+class Closed(NamedTuple):
+    pass
+
+
+class Op(NamedTuple):
+    """An operation of a handler's `Context` on its session."""
+
+    name: str
+    args: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionServices:
+    """What every session of one running server shares (immutable)."""
+
+    server: Server
+    store: LoopActorRef[Any]
+    pool: concurrent.futures.Executor
+    lifespan_context: dict[str, Any]
+
+
+class _Meta(msgspec.Struct, kw_only=True):
+    """What a session negotiated: kept in the state store so a restart keeps it."""
+
+    protocol_version: str | None = None
+    client_capabilities: types.ClientCapabilities | None = None
+    client_info: types.Implementation | None = None
+    log_level: str | None = None
+    initialized: bool = False
+    subscriptions: list[str] = msgspec.field(default_factory=list)
+
+
+class SessionActor(LoopActor):
+    """One MCP session; see the module comment."""
+
+    def __init__(
+        self, services: SessionServices, session_id: str, outbox: Outbox, transport: str
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.server = services.server
+        self.session_id = session_id
+        self.outbox = outbox
+        self.transport = transport
+        self.meta = _Meta()
+        self.state: dict[str, Any] = {}
+        self._requests: dict[RequestId, tuple[asyncio.Task[None], Context]] = {}
+        self._pending: dict[RequestId, LoopFuture[Any]] = {}
+        self._next_out_id = 0
+        self._ended = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def on_start(self) -> None:  # type: ignore[override]
+        saved = await self.services.store.ask_async(("load", self.session_id), timeout=10)
+        if saved is not None:
+            meta, state = saved
+            self.meta = meta
+            self.state = state
+
+    async def on_stop(self) -> None:  # type: ignore[override]
+        # The session ends: its requests end with it, its state is deleted, its transport closed.
+        self._ended = True
+        self._fail_inflight("the session ended")
+        self.services.store.tell(("delete", self.session_id))
+        self.outbox.close()
+
+    def on_failure(self, *_exc_info: object) -> None:
+        # A crash: the supervisor restarts this session with the same id and stored state;
+        # requests in flight cannot survive it.
+        self._fail_inflight("the session restarted after an internal error; retry the request")
+
+    def _fail_inflight(self, why: str) -> None:
+        for request_id, (task, ctx) in list(self._requests.items()):
+            ctx._cancelled = True
+            task.cancel()
+            self._send_error(InternalError(why), request_id)
+        self._requests.clear()
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(ConnectionError(f"session {self.session_id}: {why}"))
+        self._pending.clear()
+
+    def _save_meta(self) -> None:
+        self.services.store.tell(("meta", self.session_id, self.meta))
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def on_receive(self, message: Any) -> Any:
+        kind = type(message)
+        if kind is Frame:
+            self._on_frame(message.data)
+            return None
+        if kind is Op:
+            return getattr(self, "_op_" + message.name)(*message.args)
+        if kind is Closed:
+            self.exit(NORMAL)
+            return None
+        return super().on_receive(message)
+
+    def request_op(self, name: str, *args: Any) -> LoopFuture[Any]:
+        """Send a `Context` operation to this session (thread-safe; see `Context`)."""
+        future: LoopFuture[Any] = self.actor_ref.ask(Op(name, args), block=False)
+        return future
+
+    def _on_frame(self, data: bytes) -> None:
+        version = self.meta.protocol_version
+        batching = version is not None and versions.features(version).batching
+        try:
+            decoded = jsonrpc.decode(data, allow_batch=batching)
+        except McpError as exc:
+            self._send_error(exc, exc.request_id)
+            return
+        if isinstance(decoded, jsonrpc.Batch):
+            for item in decoded.items:
+                if isinstance(item, McpError):
+                    self._send_error(item, item.request_id)
+                else:
+                    self._on_message(item)
+            return
+        self._on_message(decoded)
+
+    def _on_message(self, message: jsonrpc.Message) -> None:
+        try:
+            self._dispatch(message)
+        except Exception:
+            # A bug in the session's own handling: answer the request (never leave a client
+            # waiting), then let it crash; the restarted session keeps state and parameters.
+            if isinstance(message, jsonrpc.Request):
+                self._send_error(InternalError("internal error in the session"), message.id)
+            raise
+
+    def _dispatch(self, message: jsonrpc.Message) -> None:
+        kind = type(message)
+        if kind is jsonrpc.Request:
+            assert isinstance(message, jsonrpc.Request)
+            self._on_request(message)
+        elif kind is jsonrpc.Notification:
+            assert isinstance(message, jsonrpc.Notification)
+            self._on_notification(message)
+        else:
+            assert isinstance(message, jsonrpc.Response | jsonrpc.ErrorResponse)
+            self._on_response(message)
+
+    # -- requests from the client ------------------------------------------------------------
+
+    def _on_request(self, request: jsonrpc.Request) -> None:
+        request_id, method = request.id, request.method
+        if request_id in self._requests:
+            self._send_error(
+                InvalidRequest(
+                    f"request id {request_id!r} is already in use by a request "
+                    "in flight; use a new id"
+                ),
+                request_id,
+            )
+            return
+        if method == "initialize":
+            self._initialize(request)
+            return
+        if method == "ping":
+            self._send_result(request_id, _EMPTY)
+            return
+        if self.meta.protocol_version is None:
+            self._send_error(
+                InvalidRequest(f"{method!r} before initialize: send initialize first"),
+                request_id,
+            )
+            return
+        if method == "logging/setLevel":
+            self._set_level(request)
+            return
+        handler = HANDLERS.get(method)
+        if handler is None:
+            self._send_error(MethodNotFound.for_method(method), request_id)
+            return
+        try:
+            params = types.decode_request_params(method, request.params, request_id=request_id)
+        except McpError as exc:
+            self._send_error(exc, request_id)
+            return
+        meta = getattr(params, "meta", None) or {}
+        ctx = Context(
+            session=self,
+            server=self.server,
+            request_context=RequestContext(request_id, self.transport, meta=meta),
+            session_id=self.session_id,
+            capabilities=self.meta.client_capabilities,
+            client_info=self.meta.client_info,
+            lifespan_context=self.services.lifespan_context,
+            progress_token=types.progress_token(meta),
+        )
+        task = self.start_task(self._run(request_id, handler, params, ctx))
+        self._requests[request_id] = (task, ctx)
+
+    async def _run(
+        self,
+        request_id: RequestId,
+        handler: Callable[[SessionActor, Any, Context], Any],
+        params: Any,
+        ctx: Context,
+    ) -> None:
+        ctx._enter()
+        try:
+            result = await handler(self, params, ctx)
+        except asyncio.CancelledError:
+            return  # cancelled by the client, or the session is ending: no response
+        except McpError as exc:
+            self._send_error(exc, request_id)
+        except Exception as exc:
+            log.exception("request failed", session_id=self.session_id, request_id=request_id)
+            self._send_error(InternalError(f"internal error: {type(exc).__name__}"), request_id)
+        else:
+            self._send_result(request_id, result)
+        finally:
+            ctx._exit()
+            self._requests.pop(request_id, None)
+
+    def run_sync(self, fn: Callable[[], Any]) -> asyncio.Future[Any]:
+        """Run a sync handler in the server's bounded pool, with the caller's contextvars."""
+        context = contextvars.copy_context()
+        return self._loop.run_in_executor(self.services.pool, context.run, fn)
+
+    def _initialize(self, request: jsonrpc.Request) -> None:
+        try:
+            params = types.decode_request_params(
+                "initialize", request.params, request_id=request.id
+            )
+        except McpError as exc:
+            self._send_error(exc, request.id)
+            return
+        assert isinstance(params, types.InitializeRequestParams)
+        if self.meta.protocol_version is not None:
+            self._send_error(InvalidRequest("this session is already initialized"), request.id)
+            return
+        version = versions.negotiate(params.protocol_version)
+        self.meta.protocol_version = version
+        self.meta.client_capabilities = params.capabilities
+        self.meta.client_info = params.client_info
+        self._save_meta()
+        server = self.server
+        result = types.InitializeResult(
+            protocol_version=version,
+            capabilities=self.capabilities(version),
+            server_info=server.server_info(),
+            instructions=server.instructions,
+        )
+        self._send_result(request.id, result)
+
+    def capabilities(self, version: str) -> types.ServerCapabilities:
+        """What this server offers, advertising only what exists."""
+        server = self.server
+        tools = bool(server.tools)
+        resources = bool(server.resources or server.resource_templates)
+        prompts = bool(server.prompts)
+        return server_capabilities(
+            tools=tools,
+            tools_list_changed=tools,
+            resources=resources,
+            resources_subscribe=resources,
+            resources_list_changed=resources,
+            prompts=prompts,
+            prompts_list_changed=prompts,
+            logging=True,
+            completions=server.has_completions,
+            protocol_version=version,
+        )
+
+    def _set_level(self, request: jsonrpc.Request) -> None:
+        try:
+            params = types.decode_request_params(
+                "logging/setLevel", request.params, request_id=request.id
+            )
+        except McpError as exc:
+            self._send_error(exc, request.id)
+            return
+        assert isinstance(params, types.SetLevelRequestParams)
+        self.meta.log_level = params.level
+        self._save_meta()
+        self._send_result(request.id, _EMPTY)
+
+    # -- notifications from the client -------------------------------------------------------
+
+    def _on_notification(self, notification: jsonrpc.Notification) -> None:
+        method = notification.method
+        if method == "notifications/initialized":
+            self.meta.initialized = True
+            self._save_meta()
+        elif method == "notifications/cancelled":
+            try:
+                params = types.decode_notification_params(method, notification.params)
+            except McpError:
+                return  # a notification gets no error response
+            assert isinstance(params, types.CancelledNotificationParams)
+            entry = self._requests.pop(params.request_id, None) if params.request_id else None
+            if entry is not None:
+                task, ctx = entry
+                ctx._cancelled = True
+                task.cancel()
+        # Other notifications (progress, roots/list_changed...) need no action here yet.
+
+    # -- responses from the client (to our requests) -----------------------------------------
+
+    def _on_response(self, message: jsonrpc.Response | jsonrpc.ErrorResponse) -> None:
+        request_id = message.id
+        future = self._pending.pop(request_id, None) if request_id is not None else None
+        if future is None:
+            log.warning(
+                "response to no pending request", session_id=self.session_id, request_id=request_id
+            )
+            return
+        if isinstance(message, jsonrpc.ErrorResponse):
+            future.set_exception(message.error.to_exception(request_id))
+        else:
+            future.set(message.result)
+
+    # -- Context operations (run inside the actor) -------------------------------------------
+
+    def _op_get_state(self, key: str, default: Any) -> Any:
+        return self.state.get(key, default)
+
+    def _op_set_state(self, key: str, value: Any) -> None:
+        self.state[key] = value
+        self.services.store.tell(("set", self.session_id, key, value))
+
+    def _op_delete_state(self, key: str) -> None:
+        if self.state.pop(key, None) is not None:
+            self.services.store.tell(("del", self.session_id, key))
+
+    def _op_log(
+        self, level: str, data: Any, logger_name: str | None, related: RequestId | None
+    ) -> bool:
+        if LEVELS.get(level) is None:
+            raise ValueError(f"unknown log level {level!r}; one of {sorted(LEVELS)}")
+        threshold = self.meta.log_level
+        if threshold is not None and LEVELS[level] < LEVELS[threshold]:
+            return False
+        params = types.LoggingMessageNotificationParams(
+            level=cast(types.LoggingLevel, level), data=data, logger=logger_name
+        )
+        self._notify("notifications/message", params, related)
+        return True
+
+    def _op_progress(
+        self,
+        token: str | int,
+        progress: float,
+        total: float | None,
+        message: str | None,
+        related: RequestId | None,
+    ) -> bool:
+        params = types.ProgressNotificationParams(
+            progress_token=token, progress=progress, total=total, message=message
+        )
+        self._notify("notifications/progress", params, related)
+        return True
+
+    def _op_notify(self, method: str, params: Any, related: RequestId | None) -> None:
+        self._notify(method, params, related)
+
+    def _op_request(self, method: str, params: Any, related: RequestId | None) -> LoopFuture[Any]:
+        """Send a request to the client; the returned future gets the raw result."""
+        self._next_out_id += 1
+        request_id = f"s{self._next_out_id}"
+        future: LoopFuture[Any] = LoopFuture()
+        self._pending[request_id] = future
+        self._send(jsonrpc.Request(id=request_id, method=method, params=params), related)
+        return future
+
+    def warn_no_progress_token(self, request_id: RequestId | None) -> None:
+        log.warning(
+            "report_progress: the client sent no progressToken with this request, so "
+            "progress is not sent (the client did not ask for it)",
+            session_id=self.session_id,
+            request_id=request_id,
+        )
+
+    # -- output ------------------------------------------------------------------------------
+
+    def _send(self, message: jsonrpc.Message, related: RequestId | None) -> None:
+        if self._ended and not isinstance(message, jsonrpc.Response | jsonrpc.ErrorResponse):
+            return
+        self.outbox.send(jsonrpc.encode(message), related)
+
+    def _notify(self, method: str, params: Any, related: RequestId | None) -> None:
+        self._send(jsonrpc.Notification(method=method, params=params), related)
+
+    def _send_result(self, request_id: RequestId, result: Any) -> None:
+        self.outbox.send(jsonrpc.encode(jsonrpc.Response(id=request_id, result=result)), request_id)
+
+    def _send_error(self, exc: McpError, request_id: RequestId | None) -> None:
+        self.outbox.send(jsonrpc.encode(jsonrpc.error_response(exc, request_id)), request_id)
+
+
+class SessionSink:
+    """The `FrameSink` a transport feeds: delivers to the current incarnation of a session.
+
+    A restarted session has a new ref; the sink finds it again by its registered name.
+    """
+
+    def __init__(self, runtime: Any, name: str, ref: pykka.ActorRef[Any]) -> None:
+        self._runtime = runtime
+        self._name = name
+        self._ref = ref
+
+    def _deliver(self, message: Any, attempt: int = 0) -> None:
+        import pykka
+
+        try:
+            self._ref.tell(message)
+            return
+        except pykka.ActorDeadError:
+            pass
+        current = self._runtime.whereis(self._name)
+        if current is not None and current is not self._ref:
+            self._ref = current
+            self._deliver(message, attempt)
+        elif attempt < 50:  # restarting: its supervisor is bringing it back
+            self._runtime.loop.call_later(
+                0.01, functools.partial(self._deliver, message, attempt + 1)
+            )
+        else:
+            log.warning("frame for an ended session dropped", session=self._name)
+
+    def frame(self, data: bytes) -> None:
+        self._deliver(Frame(data))
+
+    def closed(self) -> None:
+        self._deliver(Closed())

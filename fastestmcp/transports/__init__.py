@@ -1,0 +1,1 @@
+"""Transports: stdio, streamable HTTP, HTTP+SSE, WebSocket, in-memory (see base.py)."""
