@@ -424,6 +424,17 @@ class Server:
             f"templates={len(self._templates)}, prompts={len(self._prompts)})"
         )
 
+    # -- running ------------------------------------------------------------------------------
+
+    def run(self, transport: str = "stdio", **options: Any) -> None:
+        """Serve this server until the transport ends (blocking): `server.run()` over stdio.
+
+        Transport options (`host`, `port`, ...) belong here, not to `server()`.
+        """
+        from fastestmcp.transports.serve import run  # the transport layer sits above this one
+
+        run(self, transport, **options)
+
     # -- identity -----------------------------------------------------------------------------
 
     def server_info(self) -> wire.Implementation:
