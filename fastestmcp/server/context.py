@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from fastestmcp.protocol import types
 from fastestmcp.server.elicitation import elicitation_schema, parse_elicitation
+from fastestmcp.server.visibility import Selector
 from supervisors import LoopFuture
 
 if TYPE_CHECKING:
@@ -87,9 +89,11 @@ class Context:
 
     __slots__ = (
         "_cancelled",
+        "_dependencies",
         "_progress_warned",
         "_request_state",
         "_session",
+        "_stack",
         "_token",
         "auth",
         "capabilities",
@@ -129,6 +133,8 @@ class Context:
         self._request_state: dict[str, Any] = {}
         self._progress_warned = False
         self._cancelled = False
+        self._dependencies: dict[str, LoopFuture[Any]] = {}
+        self._stack: contextlib.AsyncExitStack | None = None
         self._token: contextvars.Token[Context | None] | None = None
 
     def __repr__(self) -> str:
@@ -379,6 +385,92 @@ class Context:
         if missing is not None:
             return missing
         return self.request_client("roots/list").map(lambda result: list(result.roots))
+
+    # -- dependencies ------------------------------------------------------------------------
+
+    def dependency(self, name: str) -> LoopFuture[Any]:
+        """The value of the server's dependency `name`, resolved once per request.
+
+        Its cleanup (a generator's code after `yield`, a context manager's exit) runs when
+        the request ends, in reverse order of resolution, also on error, cancellation and
+        timeout.
+        """
+        cached = self._dependencies.get(name)
+        if cached is not None:
+            return cached
+        session = self._session
+        if session is None or self._stack is None:
+            return self._op("dependency")  # fails with DetachedContextError
+        server = session.server
+        dependency = server.dependencies.get(name)
+        future: LoopFuture[Any] = LoopFuture()
+        if dependency is None:
+            future.set_exception(
+                KeyError(f"no dependency {name!r}; registered: {sorted(server.dependencies)}")
+            )
+            return future
+        self._dependencies[name] = future
+        stack = self._stack
+
+        async def resolve() -> None:
+            try:
+                value = await dependency.resolve(self, stack, run_sync=session.run_sync)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set(value)
+
+        session.on_loop(resolve)
+        return future
+
+    # -- nested operations (the full pipeline, this session and request) ---------------------
+
+    def _nested(self, method: str, params: Any) -> LoopFuture[Any]:
+        session = self._session
+        if session is None:
+            return self._op(method)  # fails with DetachedContextError
+        return session.nested(method, params, self)
+
+    def list_resources(self) -> LoopFuture[list[types.Resource]]:
+        """Every resource this session sees (all pages)."""
+        return self._nested("resources/list", None)
+
+    def read_resource(self, uri: str) -> LoopFuture[types.ReadResourceResult]:
+        """Read `uri` through the pipeline, as the client would."""
+        return self._nested("resources/read", types.ReadResourceRequestParams(uri=uri))
+
+    def list_prompts(self) -> LoopFuture[list[types.Prompt]]:
+        """Every prompt this session sees (all pages)."""
+        return self._nested("prompts/list", None)
+
+    def render_prompt(
+        self, name: str, arguments: Mapping[str, str] | None = None
+    ) -> LoopFuture[types.GetPromptResult]:
+        """Render prompt `name` through the pipeline, as the client would."""
+        params = types.GetPromptRequestParams(
+            name=name, arguments=dict(arguments) if arguments is not None else None
+        )
+        return self._nested("prompts/get", params)
+
+    # -- visibility (this session) ------------------------------------------------------------
+
+    def enable_components(self, **selector: Any) -> LoopFuture[bool]:
+        """Show this session what the selector selects (names, keys, tags, components,
+        version, match_all). Resolves to True if its visible lists changed (and the matching
+        list_changed notifications were sent)."""
+        return self._op(
+            "visibility", "enable", Selector(**selector), self.request_context.request_id
+        )
+
+    def disable_components(self, **selector: Any) -> LoopFuture[bool]:
+        """Hide from this session what the selector selects (see `enable_components`)."""
+        return self._op(
+            "visibility", "disable", Selector(**selector), self.request_context.request_id
+        )
+
+    def reset_visibility(self) -> LoopFuture[bool]:
+        """Drop this session's visibility rules."""
+        return self._op("visibility", "reset", None, self.request_context.request_id)
 
     # -- notifications -----------------------------------------------------------------------
 

@@ -45,14 +45,16 @@ def _scope(session: SessionActor, method: str) -> str:
 async def list_tools(
     session: SessionActor, params: types.PaginatedRequestParams, ctx: Context
 ) -> types.ListToolsResult:
-    return session.server.list_tools(params.cursor, scope=_scope(session, "tools/list"))
+    return session.server.list_tools(
+        params.cursor, visible=session.visibility, scope=_scope(session, "tools/list")
+    )
 
 
 async def call_tool(
     session: SessionActor, params: types.CallToolRequestParams, ctx: Context
 ) -> types.CallToolResult:
     server = session.server
-    tool = server.get_tool(params.name)
+    tool = server.get_tool(params.name, visible=session.visibility)
     if tool is None:
         raise InvalidParams(
             f"unknown tool {params.name!r}; tools/list shows the available tools",
@@ -79,21 +81,25 @@ async def call_tool(
 async def list_resources(
     session: SessionActor, params: types.PaginatedRequestParams, ctx: Context
 ) -> types.ListResourcesResult:
-    return session.server.list_resources(params.cursor, scope=_scope(session, "resources/list"))
+    return session.server.list_resources(
+        params.cursor, visible=session.visibility, scope=_scope(session, "resources/list")
+    )
 
 
 async def list_resource_templates(
     session: SessionActor, params: types.PaginatedRequestParams, ctx: Context
 ) -> types.ListResourceTemplatesResult:
     return session.server.list_resource_templates(
-        params.cursor, scope=_scope(session, "resources/templates/list")
+        params.cursor,
+        visible=session.visibility,
+        scope=_scope(session, "resources/templates/list"),
     )
 
 
 async def read_resource(
     session: SessionActor, params: types.ReadResourceRequestParams, ctx: Context
 ) -> types.ReadResourceResult:
-    found = session.server.resource_for_uri(params.uri)
+    found = session.server.resource_for_uri(params.uri, visible=session.visibility)
     if found is None:
         raise ResourceNotFound.for_uri(params.uri)
     component = found.component
@@ -128,13 +134,15 @@ async def unsubscribe(
 async def list_prompts(
     session: SessionActor, params: types.PaginatedRequestParams, ctx: Context
 ) -> types.ListPromptsResult:
-    return session.server.list_prompts(params.cursor, scope=_scope(session, "prompts/list"))
+    return session.server.list_prompts(
+        params.cursor, visible=session.visibility, scope=_scope(session, "prompts/list")
+    )
 
 
 async def get_prompt(
     session: SessionActor, params: types.GetPromptRequestParams, ctx: Context
 ) -> types.GetPromptResult:
-    prompt = session.server.get_prompt(params.name)
+    prompt = session.server.get_prompt(params.name, visible=session.visibility)
     if prompt is None:
         raise InvalidParams(
             f"unknown prompt {params.name!r}; prompts/list shows the available prompts",

@@ -233,10 +233,15 @@ class ServerHandle:
         if self._owns_runtime:
             self.runtime.stop()
             return
+        from supervisors import delete_child
         from supervisors import terminate_child as _terminate
 
+        root = _names(self.server)["root"]
         with contextlib.suppress(Exception):
-            _terminate(self.runtime.root, _names(self.server)["root"]).get(timeout=30)
+            _terminate(self.runtime.root, root).get(timeout=30)
+        # Forget the spec too, so the server can be started on this runtime again.
+        with contextlib.suppress(Exception):
+            delete_child(self.runtime.root, root).get(timeout=30)
 
     def __enter__(self) -> ServerHandle:
         return self

@@ -20,9 +20,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -54,6 +55,12 @@ __all__ = ["SessionActor", "SessionServices", "SessionSink"]
 log = structlog.get_logger("fastestmcp.session")
 
 _ENCODE = msgspec.json.Encoder().encode
+_LIST_FIELDS = {
+    "tools/list": "tools",
+    "resources/list": "resources",
+    "resources/templates/list": "resource_templates",
+    "prompts/list": "prompts",
+}
 _EMPTY = types.EmptyResult()
 
 
@@ -91,6 +98,8 @@ class _Meta(msgspec.Struct, kw_only=True):
     log_level: str | None = None
     initialized: bool = False
     subscriptions: list[str] = msgspec.field(default_factory=list)
+    #: Per-session visibility rules, in order (True: enable); the last matching rule wins.
+    visibility: list[tuple[bool, Any]] = msgspec.field(default_factory=list)
 
 
 class SessionActor(LoopActor):
@@ -264,13 +273,27 @@ class SessionActor(LoopActor):
         ctx: Context,
     ) -> None:
         ctx._enter()
+        stack = ctx._stack = contextlib.AsyncExitStack()
         try:
             result = await handler(self, params, ctx)
         except asyncio.CancelledError:
-            return  # cancelled by the client, or the session is ending: no response
+            # Cancelled by the client, or by `_fail_inflight` (which answered): no response.
+            # Otherwise the actor was killed and no hook ran: answer, or the client waits forever.
+            if not ctx._cancelled:
+                ctx._cancelled = True  # a sync handler still running in the pool can see it
+                self._send_error(
+                    InternalError("the session was killed while handling this request; retry it"),
+                    request_id,
+                )
+            return
         except McpError as exc:
             self._send_error(exc, request_id)
-        except Exception as exc:
+        except BaseException as exc:
+            # Also SystemExit & co. from a handler (sys.exit() in a tool): escaping this task it
+            # would crash the session unanswered, and asyncio re-raises SystemExit out of the
+            # loop, stopping the whole runtime.
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             log.exception("request failed", session_id=self.session_id, request_id=request_id)
             self._send_error(InternalError(f"internal error: {type(exc).__name__}"), request_id)
         else:
@@ -278,6 +301,39 @@ class SessionActor(LoopActor):
         finally:
             ctx._exit()
             self._requests.pop(request_id, None)
+            await _close_dependencies(stack, self.session_id, request_id)
+
+    def on_loop(self, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run `make()` as a task of this session, from the loop or from a pool thread."""
+        self._sv_runtime.call_on_loop(lambda: self.start_task(make()))
+
+    def nested(self, method: str, params: Any, ctx: Context) -> LoopFuture[Any]:
+        """Run `method` through the pipeline for a handler of this session (thread-safe).
+
+        List methods return every page concatenated.
+        """
+        future: LoopFuture[Any] = LoopFuture()
+        handler = HANDLERS[method]
+
+        async def run() -> None:
+            try:
+                if params is None:  # a list: walk the pages
+                    items: list[Any] = []
+                    cursor = None
+                    while True:
+                        page = await handler(self, types.PaginatedRequestParams(cursor=cursor), ctx)
+                        items.extend(getattr(page, _LIST_FIELDS[method]))
+                        cursor = page.next_cursor
+                        if cursor is None:
+                            break
+                    future.set(items)
+                else:
+                    future.set(await handler(self, params, ctx))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self.on_loop(run)
+        return future
 
     def run_sync(self, fn: Callable[[], Any]) -> asyncio.Future[Any]:
         """Run a sync handler in the server's bounded pool, with the caller's contextvars."""
@@ -355,7 +411,8 @@ class SessionActor(LoopActor):
             except McpError:
                 return  # a notification gets no error response
             assert isinstance(params, types.CancelledNotificationParams)
-            entry = self._requests.pop(params.request_id, None) if params.request_id else None
+            request_id = params.request_id  # 0 is a valid id: test against None
+            entry = self._requests.pop(request_id, None) if request_id is not None else None
             if entry is not None:
                 task, ctx = entry
                 ctx._cancelled = True
@@ -387,7 +444,8 @@ class SessionActor(LoopActor):
         self.services.store.tell(("set", self.session_id, key, value))
 
     def _op_delete_state(self, key: str) -> None:
-        if self.state.pop(key, None) is not None:
+        if key in self.state:  # a stored None is a value too: delete it in the store as well
+            del self.state[key]
             self.services.store.tell(("del", self.session_id, key))
 
     def _op_log(
@@ -417,6 +475,44 @@ class SessionActor(LoopActor):
         )
         self._notify("notifications/progress", params, related)
         return True
+
+    def visible(self, component: Any) -> bool:
+        """Whether this session sees `component` (its `enabled` flag, then the rules)."""
+        shown = bool(component.enabled)
+        for enable, selector in self.meta.visibility:
+            if selector.matches(component):
+                shown = enable
+        return shown
+
+    @property
+    def visibility(self) -> Callable[[Any], bool] | None:
+        """The predicate for lookups and lists: None (the server's default) without rules."""
+        return self.visible if self.meta.visibility else None
+
+    def _visible_keys(self) -> dict[str, set[str]]:
+        server, check = self.server, self.visibility
+        return {
+            "tools": {c.key for c in server.visible_tools(check)},
+            "resources": {c.key for c in server.visible_resources(check)}
+            | {c.key for c in server.visible_resource_templates(check)},
+            "prompts": {c.key for c in server.visible_prompts(check)},
+        }
+
+    def _op_visibility(self, action: str, selector: Any, related: RequestId | None) -> bool:
+        """Enable/disable what `selector` selects (or reset); notify list changes only."""
+        before = self._visible_keys()
+        if action == "reset":
+            self.meta.visibility = []
+        else:
+            self.meta.visibility.append((action == "enable", selector))
+        self._save_meta()
+        after = self._visible_keys()
+        changed = False
+        for kind, keys in after.items():
+            if keys != before[kind]:
+                changed = True
+                self._notify(f"notifications/{kind}/list_changed", None, related)
+        return changed
 
     def _op_notify(self, method: str, params: Any, related: RequestId | None) -> None:
         self._notify(method, params, related)
@@ -453,6 +549,18 @@ class SessionActor(LoopActor):
 
     def _send_error(self, exc: McpError, request_id: RequestId | None) -> None:
         self.outbox.send(jsonrpc.encode(jsonrpc.error_response(exc, request_id)), request_id)
+
+
+async def _close_dependencies(
+    stack: contextlib.AsyncExitStack, session_id: str, request_id: RequestId
+) -> None:
+    """Run a request's dependency cleanups (LIFO), even when the request was cancelled."""
+    try:
+        await asyncio.shield(stack.aclose())
+    except asyncio.CancelledError:
+        pass
+    except Exception:
+        log.exception("a dependency cleanup failed", session_id=session_id, request_id=request_id)
 
 
 class SessionSink:

@@ -41,7 +41,7 @@ ALLOWED = {
     "dependencies": {"components", "context"},
     "definition": {"completions", "components", "dependencies", "errors", "visibility"},
     # The runtime layer (type-only imports of the session and definition included).
-    "context": {"definition", "elicitation", "session"},
+    "context": {"definition", "elicitation", "session", "visibility"},
     "pipeline": {"components", "context", "session"},
     "session": {"context", "definition", "outbox", "pipeline"},
     "running": {"definition", "dependencies", "outbox", "session"},
