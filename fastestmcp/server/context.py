@@ -478,11 +478,18 @@ class Context:
         """Send any server notification to this session's client (tied to this request)."""
         return self._op("notify", method, params, self.request_context.request_id)
 
+    def notify_resource_updated(self, uri: str) -> LoopFuture[None]:
+        """Send `notifications/resources/updated` to every session subscribed to `uri`."""
+        return self._op("broadcast", "notifications/resources/updated", uri)
+
     def send_tool_list_changed(self) -> LoopFuture[None]:
-        return self.send_notification("notifications/tools/list_changed")
+        """Tell every session of the server that the tool list changed."""
+        return self._op("broadcast", "notifications/tools/list_changed", None)
 
     def send_resource_list_changed(self) -> LoopFuture[None]:
-        return self.send_notification("notifications/resources/list_changed")
+        """Tell every session of the server that the resource list changed."""
+        return self._op("broadcast", "notifications/resources/list_changed", None)
 
     def send_prompt_list_changed(self) -> LoopFuture[None]:
-        return self.send_notification("notifications/prompts/list_changed")
+        """Tell every session of the server that the prompt list changed."""
+        return self._op("broadcast", "notifications/prompts/list_changed", None)

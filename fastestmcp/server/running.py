@@ -173,7 +173,8 @@ class ServerHandle:
         def done(_: Any) -> None:
             try:
                 executor, lifespan = executor_f.result(), lifespan_f.result()
-                out.set(SessionServices(self.server, store, executor, lifespan))
+                sessions = self._whereis(names["sessions"])
+                out.set(SessionServices(self.server, store, executor, lifespan, sessions))
             except BaseException as exc:
                 out.set_exception(exc)
 
@@ -212,7 +213,7 @@ class ServerHandle:
                 except BaseException as exc:
                     out.set_exception(exc)
                     return
-                out.set((sid, SessionSink(self.runtime, name, ref)))
+                out.set((sid, SessionSink(self.runtime, name, ref, outbox)))
 
             start_child(sessions, spec).add_done_callback(started)
 

@@ -41,7 +41,14 @@ from fastestmcp.protocol.errors import (
 from fastestmcp.server.context import Context, RequestContext
 from fastestmcp.server.outbox import Outbox, RequestId
 from fastestmcp.server.pipeline import HANDLERS, LEVELS
-from supervisors import NORMAL, LoopActor, LoopActorRef, LoopFuture
+from supervisors import (
+    NORMAL,
+    LoopActor,
+    LoopActorRef,
+    LoopFuture,
+    is_normal_exit,
+    which_children,
+)
 
 if TYPE_CHECKING:
     import concurrent.futures
@@ -72,6 +79,14 @@ class Closed(NamedTuple):
     pass
 
 
+class Broadcast(NamedTuple):
+    """A server-wide event every session receives: `resources/updated` goes only to the
+    sessions subscribed to `uri`; a `*/list_changed` goes to every initialized session."""
+
+    method: str
+    uri: str | None = None
+
+
 class Op(NamedTuple):
     """An operation of a handler's `Context` on its session."""
 
@@ -87,6 +102,8 @@ class SessionServices:
     store: LoopActorRef[Any]
     pool: concurrent.futures.Executor
     lifespan_context: dict[str, Any]
+    #: The session supervisor (to reach every session: resources/updated, list_changed).
+    sessions: pykka.ActorRef[Any] | None = None
 
 
 class _Meta(msgspec.Struct, kw_only=True):
@@ -129,8 +146,36 @@ class SessionActor(LoopActor):
             meta, state = saved
             self.meta = meta
             self.state = state
+        self._last_activity = self._loop.time()
+        self._arm_idle_timer()
+
+    # -- idle expiry ---------------------------------------------------------------------------
+
+    _idle_timer: asyncio.TimerHandle | None = None
+    _last_activity = 0.0
+
+    def _arm_idle_timer(self) -> None:
+        timeout = self.server.session_idle_timeout
+        if timeout is None or self.transport == "stdio":  # a stdio process is its session
+            return
+        self._idle_timer = self._loop.call_at(self._last_activity + timeout, self._idle_check)
+
+    def _idle_check(self) -> None:
+        if self._dead:
+            return
+        timeout = self.server.session_idle_timeout
+        assert timeout is not None
+        if self._requests or self._pending or self._loop.time() < self._last_activity + timeout:
+            if self._requests or self._pending:
+                self._last_activity = self._loop.time()
+            self._arm_idle_timer()
+            return
+        log.info("session expired after being idle", session_id=self.session_id, idle_s=timeout)
+        self.actor_ref.tell(Closed())
 
     async def on_stop(self) -> None:  # type: ignore[override]
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
         # The session ends: its requests end with it, its state is deleted, its transport closed.
         self._ended = True
         self._fail_inflight("the session ended")
@@ -168,6 +213,9 @@ class SessionActor(LoopActor):
         if kind is Closed:
             self.exit(NORMAL)
             return None
+        if kind is Broadcast:
+            self._on_broadcast(message)
+            return None
         return super().on_receive(message)
 
     def request_op(self, name: str, *args: Any) -> LoopFuture[Any]:
@@ -176,6 +224,7 @@ class SessionActor(LoopActor):
         return future
 
     def _on_frame(self, data: bytes) -> None:
+        self._last_activity = self._loop.time()
         version = self.meta.protocol_version
         batching = version is not None and versions.features(version).batching
         try:
@@ -514,6 +563,33 @@ class SessionActor(LoopActor):
                 self._notify(f"notifications/{kind}/list_changed", None, related)
         return changed
 
+    def _op_broadcast(self, method: str, uri: str | None) -> None:
+        """Tell every session of this server (this one included) about a server-wide event."""
+        sessions = self.services.sessions
+        if sessions is None:
+            self._on_broadcast(Broadcast(method, uri))
+            return
+        event = Broadcast(method, uri)
+
+        def each(rows_f: LoopFuture[Any]) -> None:
+            for row in rows_f.result() if rows_f.exception() is None else ():
+                if row.ref is not None:
+                    try:
+                        row.ref.tell(event)
+                    except Exception:  # a session that just ended
+                        pass
+
+        which_children(sessions).add_done_callback(each)
+
+    def _on_broadcast(self, event: Broadcast) -> None:
+        if self.meta.protocol_version is None:
+            return
+        if event.method == "notifications/resources/updated":
+            if event.uri in self.meta.subscriptions:
+                self._notify(event.method, {"uri": event.uri}, None)
+        else:
+            self._notify(event.method, None, None)
+
     def _op_notify(self, method: str, params: Any, related: RequestId | None) -> None:
         self._notify(method, params, related)
 
@@ -566,13 +642,18 @@ async def _close_dependencies(
 class SessionSink:
     """The `FrameSink` a transport feeds: delivers to the current incarnation of a session.
 
-    A restarted session has a new ref; the sink finds it again by its registered name.
+    A restarted session has a new ref; the sink finds it again by its registered name. A
+    request that arrives after the session ended is answered with an error on `outbox`, so
+    no client waits for a reply that cannot come.
     """
 
-    def __init__(self, runtime: Any, name: str, ref: pykka.ActorRef[Any]) -> None:
+    def __init__(
+        self, runtime: Any, name: str, ref: pykka.ActorRef[Any], outbox: Outbox | None = None
+    ) -> None:
         self._runtime = runtime
         self._name = name
         self._ref = ref
+        self._outbox = outbox
 
     def _deliver(self, message: Any, attempt: int = 0) -> None:
         import pykka
@@ -586,10 +667,34 @@ class SessionSink:
         if current is not None and current is not self._ref:
             self._ref = current
             self._deliver(message, attempt)
-        elif attempt < 50:  # restarting: its supervisor is bringing it back
+        elif self._ended_for_good():
+            self._refuse(message)
+        elif attempt < 50:  # crashed: its supervisor is bringing it back
             self._runtime.loop.call_later(
                 0.01, functools.partial(self._deliver, message, attempt + 1)
             )
+        else:
+            self._refuse(message)
+
+    def _ended_for_good(self) -> bool:
+        """The session exited normally (transient: it will not be restarted)."""
+        actor = self._ref._actor_weakref()
+        reason = getattr(actor, "_sv_exit_reason", None)
+        return isinstance(reason, str | tuple) and is_normal_exit(reason)
+
+    def _refuse(self, message: Any) -> None:
+        if type(message) is not Frame or self._outbox is None:
+            return
+        try:
+            decoded = jsonrpc.decode(message.data)
+        except McpError:
+            return
+        if isinstance(decoded, jsonrpc.Request):
+            error = InvalidRequest(
+                "this session has ended (closed, expired or its server stopped); "
+                "start a new session with initialize"
+            )
+            self._outbox.send(jsonrpc.encode(jsonrpc.error_response(error, decoded.id)), decoded.id)
         else:
             log.warning("frame for an ended session dropped", session=self._name)
 
