@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m supervisors.demo
+	$(BIN)/python -m fastestmcp.demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

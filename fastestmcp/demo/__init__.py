@@ -1,0 +1,1 @@
+"""The README's demo: `python -m fastestmcp.demo` (see `__main__`)."""
