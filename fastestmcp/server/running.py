@@ -15,10 +15,12 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import secrets
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 import structlog
 
+from fastestmcp.protocol import types
 from fastestmcp.server.dependencies import enter_lifespans
 from fastestmcp.server.outbox import Outbox
 from fastestmcp.server.session import SessionActor, SessionServices, SessionSink
@@ -153,6 +155,7 @@ class ServerHandle:
         self.sessions = self._whereis(names["sessions"])
         self.tasks = self._whereis(names["tasks"])
         self._owns_runtime = False
+        self._direct_connection: Any = None
 
     def _whereis(self, name: str) -> pykka.ActorRef[Any]:
         ref = self.runtime.whereis(name)
@@ -228,6 +231,45 @@ class ServerHandle:
             done.set(None)
             return done
         return terminate_child(self.sessions, ref)
+
+    # -- direct calls (tests, scripts): one in-memory session of the handle's own --------------
+
+    def _direct(self) -> Any:
+        connection = self._direct_connection
+        if connection is None:
+            # The in-memory transport sits above this layer; imported here, when first used.
+            from fastestmcp.transports.memory import MemoryConnection
+
+            connection = self._direct_connection = MemoryConnection.open(self)
+        return connection
+
+    def _call(self, method: str, params: Any) -> LoopFuture[Any]:
+        future: LoopFuture[Any] = self._direct().request_future(method, params)
+        return future.map(lambda result: types.decode_result(method, result))
+
+    def call_tool(
+        self, name: str, arguments: Mapping[str, Any] | None = None
+    ) -> LoopFuture[types.CallToolResult]:
+        """Call a tool through the whole pipeline, from any thread but a loop's.
+
+        `handle.call_tool("add", {"a": 1, "b": 2}).get(timeout=5)`; the calls share one
+        session of the handle's own, so session state carries over between them.
+        """
+        return self._call("tools/call", {"name": name, "arguments": dict(arguments or {})})
+
+    def read_resource(self, uri: str) -> LoopFuture[types.ReadResourceResult]:
+        """Read a resource through the pipeline (see `call_tool`)."""
+        return self._call("resources/read", {"uri": uri})
+
+    def get_prompt(
+        self, name: str, arguments: Mapping[str, str] | None = None
+    ) -> LoopFuture[types.GetPromptResult]:
+        """Render a prompt through the pipeline (see `call_tool`)."""
+        return self._call("prompts/get", {"name": name, "arguments": dict(arguments or {})})
+
+    def list_tools(self) -> LoopFuture[types.ListToolsResult]:
+        """The first page of tools/list (see `call_tool`)."""
+        return self._call("tools/list", None)
 
     def stop(self) -> None:
         """Stop the server's tree (sessions first, lifespan last); and its runtime if owned."""
