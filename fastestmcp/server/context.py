@@ -35,6 +35,7 @@ __all__ = (
     "LogLevel",
     "MissingClientCapabilityError",
     "NoContextError",
+    "Progress",
     "RequestContext",
 )
 
@@ -69,6 +70,33 @@ class RequestContext:
     meta: Mapping[str, Any] = field(default_factory=dict)
 
 
+class Progress:
+    """Progress of one request, reported on every change (see `Context.progress`)."""
+
+    __slots__ = ("_ctx", "current", "message", "total")
+
+    def __init__(self, ctx: Context, total: float | None = None) -> None:
+        self._ctx = ctx
+        self.current = 0.0
+        self.total = total
+        self.message: str | None = None
+
+    def set_total(self, total: float | None) -> LoopFuture[bool]:
+        self.total = total
+        return self._report()
+
+    def set_message(self, message: str | None) -> LoopFuture[bool]:
+        self.message = message
+        return self._report()
+
+    def increment(self, amount: float = 1.0) -> LoopFuture[bool]:
+        self.current += amount
+        return self._report()
+
+    def _report(self) -> LoopFuture[bool]:
+        return self._ctx.report_progress(self.current, self.total, self.message)
+
+
 def _done(value: Any = None) -> LoopFuture[Any]:
     future: LoopFuture[Any] = LoopFuture()
     future.set(value)
@@ -99,11 +127,13 @@ class Context:
         "capabilities",
         "client_info",
         "lifespan_context",
+        "origin_request_id",
         "principal",
         "progress_token",
         "request_context",
         "server",
         "session_id",
+        "task_id",
     )
 
     def __init__(
@@ -133,6 +163,9 @@ class Context:
         self._request_state: dict[str, Any] = {}
         self._progress_warned = False
         self._cancelled = False
+        #: Set when this context runs a background task (the tasks feature).
+        self.task_id: str | None = None
+        self.origin_request_id: str | int | None = None
         self._dependencies: dict[str, LoopFuture[Any]] = {}
         self._stack: contextlib.AsyncExitStack | None = None
         self._token: contextvars.Token[Context | None] | None = None
@@ -151,6 +184,37 @@ class Context:
     def transport(self) -> str:
         """`"stdio"`, `"memory"`, `"streamable-http"`, ..."""
         return self.request_context.transport
+
+    # -- HTTP snapshot (None / empty outside HTTP transports) --------------------------------
+
+    @property
+    def http_request(self) -> RequestContext | None:
+        """The HTTP request this call came with (method-less snapshot), None over stdio."""
+        rc = self.request_context
+        return rc if rc.path is not None else None
+
+    def http_headers(self, *, include_all: bool = False) -> dict[str, str]:
+        """The request's HTTP headers, lower-cased; transport framing headers are dropped
+        unless `include_all`. Empty outside HTTP."""
+        skip = () if include_all else ("accept", "content-length", "content-type", "host")
+        return {
+            k.lower(): v for k, v in self.request_context.headers.items() if k.lower() not in skip
+        }
+
+    @property
+    def access_token(self) -> str | None:
+        """The bearer token of the request (live `Authorization` header first, then auth)."""
+        header = self.http_headers(include_all=True).get("authorization", "")
+        if header.lower().startswith("bearer "):
+            return header[7:].strip() or None
+        token = self.auth.get("token")
+        return token if isinstance(token, str) else None
+
+    # -- background tasks (the tasks feature sets these; a request is not a task) -----------
+
+    @property
+    def is_background_task(self) -> bool:
+        return self.task_id is not None
 
     @property
     def cancelled(self) -> bool:
@@ -264,6 +328,16 @@ class Context:
 
     def critical(self, message: Any, *, logger_name: str | None = None) -> LoopFuture[bool]:
         return self.log(message, "critical", logger_name=logger_name)
+
+    def alert(self, message: Any, *, logger_name: str | None = None) -> LoopFuture[bool]:
+        return self.log(message, "alert", logger_name=logger_name)
+
+    def emergency(self, message: Any, *, logger_name: str | None = None) -> LoopFuture[bool]:
+        return self.log(message, "emergency", logger_name=logger_name)
+
+    def progress(self, total: float | None = None) -> Progress:
+        """A progress helper for this request: `set_total`, `increment`, `set_message`."""
+        return Progress(self, total)
 
     def report_progress(
         self, progress: float, total: float | None = None, message: str | None = None
