@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastestmcp.protocol import types
+from fastestmcp.protocol.errors import McpError
 from fastestmcp.server.elicitation import elicitation_schema, parse_elicitation
 from fastestmcp.server.visibility import Selector
 from supervisors import LoopFuture
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from fastestmcp.server.session import SessionActor
 
 __all__ = (
+    "ClientRequestError",
     "Context",
     "DetachedContextError",
     "LogLevel",
@@ -52,6 +54,18 @@ class NoContextError(LookupError):
 
 class DetachedContextError(RuntimeError):
     """A session operation on a `Context` that belongs to no session."""
+
+
+class ClientRequestError(RuntimeError):
+    """The client answered a request of the server (sampling, elicitation, roots...) with an
+    error; `code`, `message` and `data` are the client's."""
+
+    def __init__(self, method: str, code: int, message: str, data: Any = None) -> None:
+        super().__init__(f"the client answered {method} with error {code}: {message}")
+        self.method = method
+        self.code = code
+        self.message = message
+        self.data = data
 
 
 class MissingClientCapabilityError(RuntimeError):
@@ -373,6 +387,12 @@ class Context:
 
         def answered(inner: LoopFuture[Any]) -> None:
             exc = inner.exception()
+            if isinstance(exc, McpError):
+                # The client's own JSON-RPC error: a failure of this handler's request to
+                # the client, not of the client's request to us (a tool reports it as
+                # isError, it does not become the tools/call's error code).
+                out.set_exception(ClientRequestError(method, exc.code, exc.message, exc.data))
+                return
             if exc is not None:
                 out.set_exception(exc)
                 return

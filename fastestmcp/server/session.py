@@ -119,8 +119,21 @@ class _Meta(msgspec.Struct, kw_only=True):
     visibility: list[tuple[bool, Any]] = msgspec.field(default_factory=list)
 
 
+class _Collected:
+    """The responses of one JSON-RPC batch, until every request of it is answered."""
+
+    __slots__ = ("parts", "started", "waiting")
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.started: set[RequestId] = set()
+        self.waiting: set[RequestId] = set()
+
+
 class SessionActor(LoopActor):
     """One MCP session; see the module comment."""
+
+    _collecting: _Collected | None = None
 
     def __init__(
         self, services: SessionServices, session_id: str, outbox: Outbox, transport: str
@@ -136,6 +149,7 @@ class SessionActor(LoopActor):
         self._requests: dict[RequestId, tuple[asyncio.Task[None], Context]] = {}
         self._pending: dict[RequestId, LoopFuture[Any]] = {}
         self._next_out_id = 0
+        self._batch_of: dict[RequestId, _Collected] = {}
         self._ended = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -233,13 +247,56 @@ class SessionActor(LoopActor):
             self._send_error(exc, exc.request_id)
             return
         if isinstance(decoded, jsonrpc.Batch):
-            for item in decoded.items:
+            self._on_batch(decoded)
+            return
+        self._on_message(decoded)
+
+    # -- batches (2025-03-26): the responses to one batch go back as one JSON array -----------
+
+    def _on_batch(self, batch: jsonrpc.Batch) -> None:
+        collected = _Collected()
+        self._collecting = collected
+        try:
+            for item in batch.items:
                 if isinstance(item, McpError):
                     self._send_error(item, item.request_id)
                 else:
                     self._on_message(item)
+        finally:
+            self._collecting = None
+        for request_id in self._requests:
+            if request_id in collected.started:
+                self._batch_of[request_id] = collected
+                collected.waiting.add(request_id)
+        self._flush_if_complete(collected)
+
+    def _emit(self, frame: bytes, request_id: RequestId | None) -> None:
+        """Send a response, or hold it for the batch it belongs to."""
+        collecting = self._collecting
+        if collecting is not None:
+            collecting.parts.append(frame)
             return
-        self._on_message(decoded)
+        collected = self._batch_of.pop(request_id, None) if request_id is not None else None
+        if collected is None:
+            self.outbox.send(frame, request_id)
+            return
+        collected.parts.append(frame)
+        collected.waiting.discard(request_id)
+        self._flush_if_complete(collected)
+
+    def _no_response(self, request_id: RequestId) -> None:
+        """A batched request ends without a response (cancelled): stop waiting for it."""
+        collected = self._batch_of.pop(request_id, None)
+        if collected is not None:
+            collected.waiting.discard(request_id)
+            self._flush_if_complete(collected)
+
+    def _flush_if_complete(self, collected: _Collected) -> None:
+        if collected.waiting or not collected.parts:
+            return
+        frame = b"[" + b",".join(collected.parts) + b"]"
+        collected.parts = []
+        self.outbox.send(frame, None)
 
     def _on_message(self, message: jsonrpc.Message) -> None:
         try:
@@ -313,6 +370,8 @@ class SessionActor(LoopActor):
         )
         task = self.start_task(self._run(request_id, handler, params, ctx))
         self._requests[request_id] = (task, ctx)
+        if self._collecting is not None:
+            self._collecting.started.add(request_id)
 
     async def _run(
         self,
@@ -334,6 +393,8 @@ class SessionActor(LoopActor):
                     InternalError("the session was killed while handling this request; retry it"),
                     request_id,
                 )
+            else:
+                self._no_response(request_id)
             return
         except McpError as exc:
             self._send_error(exc, request_id)
@@ -621,10 +682,10 @@ class SessionActor(LoopActor):
         self._send(jsonrpc.Notification(method=method, params=params), related)
 
     def _send_result(self, request_id: RequestId, result: Any) -> None:
-        self.outbox.send(jsonrpc.encode(jsonrpc.Response(id=request_id, result=result)), request_id)
+        self._emit(jsonrpc.encode(jsonrpc.Response(id=request_id, result=result)), request_id)
 
     def _send_error(self, exc: McpError, request_id: RequestId | None) -> None:
-        self.outbox.send(jsonrpc.encode(jsonrpc.error_response(exc, request_id)), request_id)
+        self._emit(jsonrpc.encode(jsonrpc.error_response(exc, request_id)), request_id)
 
 
 async def _close_dependencies(

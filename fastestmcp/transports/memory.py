@@ -138,7 +138,15 @@ class MemoryConnection:
 
     def _receive(self, frame: bytes, related: RequestId | None) -> None:
         self.frames.append((frame, related))
-        message = jsonrpc.decode_message(frame)
+        decoded = jsonrpc.decode(frame, allow_batch=True)
+        if isinstance(decoded, jsonrpc.Batch):  # the responses to a batch we sent
+            for item in decoded.items:
+                if not isinstance(item, McpError):
+                    self._receive_one(item)
+            return
+        self._receive_one(decoded)
+
+    def _receive_one(self, message: jsonrpc.Message) -> None:
         if isinstance(message, jsonrpc.Response | jsonrpc.ErrorResponse):
             with self._lock:
                 future = self._pending.pop(message.id, None) if message.id is not None else None

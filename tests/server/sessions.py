@@ -35,8 +35,12 @@ def send_request(
 
 
 def messages(conn: MemoryConnection) -> list[Any]:
-    """Every frame the session sent so far, decoded as plain JSON."""
-    return [msgspec.json.decode(frame) for frame, _ in list(conn.frames)]
+    """Every message the session sent so far, decoded as plain JSON (batch arrays flattened)."""
+    found: list[Any] = []
+    for frame, _ in list(conn.frames):
+        decoded = msgspec.json.decode(frame)
+        found.extend(decoded if isinstance(decoded, list) else [decoded])
+    return found
 
 
 def answers(conn: MemoryConnection, request_id: str | int | None) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import pytest
 
 import fastestmcp
@@ -292,3 +293,14 @@ def test_batches_are_accepted_on_2025_03_26_and_each_item_answered(connect: Conn
     assert wait_answer(conn, "b2")["result"]["structuredContent"] == {"result": 42}
     assert wait_answer(conn, "b3")["error"]["code"] == -32601
     assert wait_answer(conn, "b4")["error"]["code"] == -32600
+    # JSON-RPC 2.0: the answers to a batch come back together, as one array.
+    arrays = [msgspec.json.decode(frame) for frame, _ in conn.frames if frame.startswith(b"[")]
+    assert len(arrays) == 1
+    assert sorted(item["id"] for item in arrays[0]) == ["b1", "b2", "b3", "b4"]
+
+
+def test_a_batch_of_notifications_only_gets_no_answer(connect: Connect):
+    conn = connect(protocol_version=versions.V2025_03_26)
+    conn.send_frame(b'[{"jsonrpc": "2.0", "method": "notifications/initialized"}]')
+    conn.request("ping")
+    assert not [frame for frame, _ in conn.frames if frame.startswith(b"[")]

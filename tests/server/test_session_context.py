@@ -8,6 +8,7 @@ import msgspec
 import pytest
 
 from fastestmcp import Context
+from fastestmcp.protocol.errors import McpError
 from fastestmcp.transports.memory import MemoryConnection
 
 from .sessions import (
@@ -180,3 +181,19 @@ def test_asking_a_client_without_the_capability_fails_in_the_handler(conn):
     assert result["isError"] is True
     assert "'roots' capability" in tool_text(result)
     assert not [m for m in conn.frames if b'"roots/list"' in m[0]]
+
+
+def test_a_client_error_answer_is_the_handlers_failure_not_the_calls_error(connect: Connect):
+    """The client's JSON-RPC error to roots/list is a ClientRequestError in the handler, so
+    the tool reports it as isError; it never becomes the tools/call's own error code."""
+    conn = connect(capabilities={"roots": {"listChanged": True}})
+
+    def on_request(method: str, params: Any) -> Any:
+        raise McpError(-32601, f"this client does not serve {method}")
+
+    conn.on_request = on_request
+    result = call(conn, "roots")
+    assert result["isError"] is True
+    text = tool_text(result)
+    assert "roots/list" in text
+    assert "-32601" in text
