@@ -339,18 +339,20 @@ class SessionActor(LoopActor):
         if method == "ping":
             self._send_result(request_id, _EMPTY)
             return
+        handler = HANDLERS.get(method)
+        if handler is None and method != "logging/setLevel":
+            # Unknown whatever the state (a 2026-07-28 client probing with server/discover
+            # learns at once that this session speaks the legacy era).
+            self._send_error(MethodNotFound.for_method(method), request_id)
+            return
         if self.meta.protocol_version is None:
             self._send_error(
                 InvalidRequest(f"{method!r} before initialize: send initialize first"),
                 request_id,
             )
             return
-        if method == "logging/setLevel":
-            self._set_level(request)
-            return
-        handler = HANDLERS.get(method)
         if handler is None:
-            self._send_error(MethodNotFound.for_method(method), request_id)
+            self._set_level(request)
             return
         try:
             params = types.decode_request_params(method, request.params, request_id=request_id)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING, Any
 
 from fastestmcp.server.running import start
@@ -37,6 +38,9 @@ def run_stdio(server: Server, *, pool_size: int = 8) -> None:
                 transport.start(sink, on_oversized=lambda _size: transport.outbox.send(too_large))
 
             handle.runtime.call(begin)
+            # This process is the server's: its long-lived objects need no more GC passes.
+            gc.collect()
+            gc.freeze()
             handle.runtime.run_coroutine(transport.wait_closed()).result()
         except KeyboardInterrupt:
             pass

@@ -134,7 +134,7 @@ def test_a_second_initialize_is_rejected(conn):
     assert value(call(conn, "add", a=2, b=2)) == 4
 
 
-@pytest.mark.parametrize("method", ["tools/list", "tools/call", "resources/read", "nope/nope"])
+@pytest.mark.parametrize("method", ["tools/list", "tools/call", "resources/read"])
 def test_requests_before_initialize_are_invalid(connect: Connect, method: str):
     conn = connect(initialize=False)
     with pytest.raises(McpError) as info:
@@ -142,6 +142,17 @@ def test_requests_before_initialize_are_invalid(connect: Connect, method: str):
     assert info.value.code == -32600
     assert repr(method) in info.value.message
     assert "initialize first" in info.value.message
+
+
+@pytest.mark.parametrize("method", ["nope/nope", "server/discover"])
+def test_unknown_methods_are_not_found_even_before_initialize(connect: Connect, method: str):
+    """A modern client probing with server/discover learns at once (-32601) that this
+    session speaks the legacy era, and falls back to initialize."""
+    conn = connect(initialize=False)
+    with pytest.raises(McpError) as info:
+        conn.request(method)
+    assert info.value.code == -32601
+    assert method in info.value.message
 
 
 def test_ping_works_before_and_after_initialize(connect: Connect):
