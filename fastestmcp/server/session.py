@@ -39,7 +39,7 @@ from fastestmcp.protocol.errors import (
     MethodNotFound,
 )
 from fastestmcp.server.context import Context, RequestContext
-from fastestmcp.server.outbox import Outbox, RequestId
+from fastestmcp.server.outbox import HttpRequestInfo, Outbox, RequestId
 from fastestmcp.server.pipeline import HANDLERS, LEVELS
 from supervisors import (
     NORMAL,
@@ -73,6 +73,8 @@ _EMPTY = types.EmptyResult()
 
 class Frame(NamedTuple):
     data: bytes
+    #: The HTTP request the frame came with (HTTP transports), for the request contexts.
+    http: HttpRequestInfo | None = None
 
 
 class Closed(NamedTuple):
@@ -151,6 +153,8 @@ class SessionActor(LoopActor):
         self._next_out_id = 0
         self._batch_of: dict[RequestId, _Collected] = {}
         self._ended = False
+        #: The HTTP request of the frame being handled (None outside HTTP).
+        self._http: HttpRequestInfo | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -220,7 +224,11 @@ class SessionActor(LoopActor):
     def on_receive(self, message: Any) -> Any:
         kind = type(message)
         if kind is Frame:
-            self._on_frame(message.data)
+            self._http = message.http
+            try:
+                self._on_frame(message.data)
+            finally:
+                self._http = None
             return None
         if kind is Op:
             return getattr(self, "_op_" + message.name)(*message.args)
@@ -354,16 +362,14 @@ class SessionActor(LoopActor):
         if handler is None:
             self._set_level(request)
             return
-        try:
-            params = types.decode_request_params(method, request.params, request_id=request_id)
-        except McpError as exc:
-            self._send_error(exc, request_id)
+        params = self._params(request)
+        if params is None:
             return
         meta = getattr(params, "meta", None) or {}
         ctx = Context(
             session=self,
             server=self.server,
-            request_context=RequestContext(request_id, self.transport, meta=meta),
+            request_context=self._request_context(request_id, meta),
             session_id=self.session_id,
             capabilities=self.meta.client_capabilities,
             client_info=self.meta.client_info,
@@ -374,6 +380,19 @@ class SessionActor(LoopActor):
         self._requests[request_id] = (task, ctx)
         if self._collecting is not None:
             self._collecting.started.add(request_id)
+
+    def _request_context(self, request_id: RequestId, meta: Any) -> RequestContext:
+        http = self._http
+        if http is None:
+            return RequestContext(request_id, self.transport, meta=meta)
+        return RequestContext(
+            request_id,
+            self.transport,
+            path=http.path,
+            query_params=http.query_params,
+            headers=http.headers,
+            meta=meta,
+        )
 
     async def _run(
         self,
@@ -452,13 +471,20 @@ class SessionActor(LoopActor):
         context = contextvars.copy_context()
         return self._loop.run_in_executor(self.services.pool, context.run, fn)
 
-    def _initialize(self, request: jsonrpc.Request) -> None:
+    def _params(self, request: jsonrpc.Request) -> Any:
+        """The request's params decoded into its method's Struct, or None once an error
+        (-32602 naming the bad field) has been sent."""
         try:
-            params = types.decode_request_params(
-                "initialize", request.params, request_id=request.id
+            return types.decode_request_params(
+                request.method, request.params, request_id=request.id
             )
         except McpError as exc:
             self._send_error(exc, request.id)
+            return None
+
+    def _initialize(self, request: jsonrpc.Request) -> None:
+        params = self._params(request)
+        if params is None:
             return
         assert isinstance(params, types.InitializeRequestParams)
         if self.meta.protocol_version is not None:
@@ -498,12 +524,8 @@ class SessionActor(LoopActor):
         )
 
     def _set_level(self, request: jsonrpc.Request) -> None:
-        try:
-            params = types.decode_request_params(
-                "logging/setLevel", request.params, request_id=request.id
-            )
-        except McpError as exc:
-            self._send_error(exc, request.id)
+        params = self._params(request)
+        if params is None:
             return
         assert isinstance(params, types.SetLevelRequestParams)
         self.meta.log_level = params.level
@@ -761,8 +783,8 @@ class SessionSink:
         else:
             log.warning("frame for an ended session dropped", session=self._name)
 
-    def frame(self, data: bytes) -> None:
-        self._deliver(Frame(data))
+    def frame(self, data: bytes, http: HttpRequestInfo | None = None) -> None:
+        self._deliver(Frame(data, http))
 
     def closed(self) -> None:
         self._deliver(Closed())
