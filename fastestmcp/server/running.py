@@ -157,18 +157,18 @@ class ServerHandle:
         self._owns_runtime = False
         self._direct_connection: Any = None
 
-    def _whereis(self, name: str) -> pykka.ActorRef[Any]:
+    def _whereis(self, name: str) -> LoopActorRef[Any]:
         ref = self.runtime.whereis(name)
         if ref is None:  # pragma: no cover - the tree registers every name at start
             raise RuntimeError(f"{name} is not running")
-        return ref
+        return cast(LoopActorRef[Any], ref)  # every actor of the tree is a loop actor
 
     def _services(self) -> LoopFuture[SessionServices]:
         """Collect the services a session needs (current refs: the tree may have restarted)."""
         names = _names(self.server)
-        store = cast(LoopActorRef[Any], self._whereis(names["store"]))
-        pool = cast(LoopActorRef[Any], self._whereis(names["pool"]))
-        server_actor = cast(LoopActorRef[Any], self._whereis(names["server"]))
+        store = self._whereis(names["store"])
+        pool = self._whereis(names["pool"])
+        server_actor = self._whereis(names["server"])
         executor_f: LoopFuture[Any] = pool.ask("executor", block=False)
         lifespan_f: LoopFuture[Any] = server_actor.ask("lifespan_context", block=False)
         out: LoopFuture[SessionServices] = LoopFuture()
@@ -305,12 +305,24 @@ def _names(server: Server) -> dict[str, str]:
     }
 
 
-def tree_spec(server: Server, *, pool_size: int = 8) -> ChildSpec:
-    """The child spec of a server's whole tree (to embed it in a supervisor of your own)."""
+def tree_spec(
+    server: Server,
+    *,
+    pool_size: int = 8,
+    state_store: type[SessionStateStore] | None = None,
+) -> ChildSpec:
+    """The child spec of a server's whole tree (to embed it in a supervisor of your own).
+
+    `state_store`: a `SessionStateStore` subclass keeping session state elsewhere (its
+    five operations overridden); the in-memory store by default.
+    """
+    store_class = state_store or SessionStateStore
+    if not (isinstance(store_class, type) and issubclass(store_class, SessionStateStore)):
+        raise TypeError(f"state_store must be a SessionStateStore subclass, not {store_class!r}")
     names = _names(server)
     children = [
         ChildSpec("server", ServerActor, args=(server,), name=names["server"]),
-        ChildSpec("store", SessionStateStore, name=names["store"]),
+        ChildSpec("store", store_class, name=names["store"]),
         ChildSpec("pool", ToolPool, args=(pool_size,), name=names["pool"]),
         ChildSpec(
             "sessions",
@@ -323,7 +335,13 @@ def tree_spec(server: Server, *, pool_size: int = 8) -> ChildSpec:
     return Supervisor.child_spec(names["root"], children, strategy="rest_for_one")
 
 
-def start(server: Server, *, runtime: Runtime | None = None, pool_size: int = 8) -> ServerHandle:
+def start(
+    server: Server,
+    *,
+    runtime: Runtime | None = None,
+    pool_size: int = 8,
+    state_store: type[SessionStateStore] | None = None,
+) -> ServerHandle:
     """Start `server`'s supervision tree and return its handle (blocking; any thread but a loop).
 
     Without `runtime`, a new runtime is started in a thread of its own and stopped with the
@@ -332,7 +350,8 @@ def start(server: Server, *, runtime: Runtime | None = None, pool_size: int = 8)
     owns = runtime is None
     rt = runtime if runtime is not None else Runtime(f"fastestmcp:{server.name}").start()
     try:
-        sup = start_child(rt.root, tree_spec(server, pool_size=pool_size)).get(timeout=60)
+        spec = tree_spec(server, pool_size=pool_size, state_store=state_store)
+        sup = start_child(rt.root, spec).get(timeout=60)
     except BaseException:
         if owns:
             rt.stop()
@@ -342,7 +361,14 @@ def start(server: Server, *, runtime: Runtime | None = None, pool_size: int = 8)
     return handle
 
 
-async def start_async(server: Server, runtime: Runtime, *, pool_size: int = 8) -> ServerHandle:
+async def start_async(
+    server: Server,
+    runtime: Runtime,
+    *,
+    pool_size: int = 8,
+    state_store: type[SessionStateStore] | None = None,
+) -> ServerHandle:
     """Start `server`'s tree on a runtime attached to the running loop."""
-    sup = await start_child(runtime.root, tree_spec(server, pool_size=pool_size))
+    spec = tree_spec(server, pool_size=pool_size, state_store=state_store)
+    sup = await start_child(runtime.root, spec)
     return ServerHandle(server, runtime, sup)

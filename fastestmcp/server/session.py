@@ -403,22 +403,23 @@ class SessionActor(LoopActor):
     ) -> None:
         ctx._enter()
         stack = ctx._stack = contextlib.AsyncExitStack()
+        reply: Callable[[], None] | None = None
         try:
             result = await handler(self, params, ctx)
+            reply = functools.partial(self._send_result, request_id, result)
         except asyncio.CancelledError:
             # Cancelled by the client, or by `_fail_inflight` (which answered): no response.
             # Otherwise the actor was killed and no hook ran: answer, or the client waits forever.
             if not ctx._cancelled:
                 ctx._cancelled = True  # a sync handler still running in the pool can see it
-                self._send_error(
-                    InternalError("the session was killed while handling this request; retry it"),
-                    request_id,
+                killed = InternalError(
+                    "the session was killed while handling this request; retry it"
                 )
+                reply = functools.partial(self._send_error, killed, request_id)
             else:
-                self._no_response(request_id)
-            return
+                reply = functools.partial(self._no_response, request_id)
         except McpError as exc:
-            self._send_error(exc, request_id)
+            reply = functools.partial(self._send_error, exc, request_id)
         except BaseException as exc:
             # Also SystemExit & co. from a handler (sys.exit() in a tool): escaping this task it
             # would crash the session unanswered, and asyncio re-raises SystemExit out of the
@@ -426,13 +427,16 @@ class SessionActor(LoopActor):
             if isinstance(exc, KeyboardInterrupt):
                 raise
             log.exception("request failed", session_id=self.session_id, request_id=request_id)
-            self._send_error(InternalError(f"internal error: {type(exc).__name__}"), request_id)
-        else:
-            self._send_result(request_id, result)
+            failed = InternalError(f"internal error: {type(exc).__name__}")
+            reply = functools.partial(self._send_error, failed, request_id)
         finally:
             ctx._exit()
-            self._requests.pop(request_id, None)
+            # The request's dependencies are cleaned up before its answer goes out, so a
+            # client that has the answer sees their cleanups done.
             await _close_dependencies(stack, self.session_id, request_id)
+            self._requests.pop(request_id, None)
+            if reply is not None:
+                reply()
 
     def on_loop(self, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Run `make()` as a task of this session, from the loop or from a pool thread."""

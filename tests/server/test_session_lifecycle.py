@@ -19,7 +19,7 @@ import fastestmcp
 from fastestmcp import Context
 from fastestmcp.protocol.errors import McpError
 from fastestmcp.server import Server
-from fastestmcp.server.running import ServerHandle, start
+from fastestmcp.server.running import ServerHandle, SessionStateStore, start
 from fastestmcp.server.session import SessionActor
 from fastestmcp.transports.memory import MemoryConnection
 from supervisors import MaxChildrenError, StartChildError
@@ -554,3 +554,41 @@ def test_a_failing_lifespan_makes_start_raise_and_unwinds_the_entered_ones():
         ),
         "the runtime thread to stop",
     )
+
+
+def test_the_session_state_store_is_pluggable() -> None:
+    """start(server, state_store=...) runs a SessionStateStore subclass in the tree; sessions
+    keep their state through it, and an ended session's state is deleted through it."""
+    calls: list[tuple[str, str]] = []
+
+    class RecordingStore(SessionStateStore):
+        def set(self, session_id: str, key: str, value: Any) -> None:
+            calls.append(("set", key))
+            super().set(session_id, key, value)
+
+        def delete(self, session_id: str) -> None:
+            calls.append(("delete", session_id))
+            super().delete(session_id)
+
+    app = fastestmcp.server("pluggable")
+
+    @app.tool
+    async def keep(value: str, ctx: Context) -> str:
+        previous = await ctx.get_state("v", "")
+        await ctx.set_state("v", value)
+        return str(previous)
+
+    with pytest.raises(TypeError, match="SessionStateStore subclass"):
+        start(app, state_store=dict)  # type: ignore[arg-type]
+    handle = start(app, state_store=RecordingStore)
+    try:
+        conn = MemoryConnection.open(handle)
+        conn.request("tools/call", {"name": "keep", "arguments": {"value": "x"}})
+        assert ("set", "v") in calls
+        meta_and_state = handle.store.ask(("load", conn.session_id), timeout=5)
+        assert meta_and_state[1] == {"v": "x"}
+        conn.close()
+        assert handle.store.ask(("count",), timeout=5) == 0
+        assert ("delete", conn.session_id) in calls
+    finally:
+        handle.stop()
