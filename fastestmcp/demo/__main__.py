@@ -54,7 +54,7 @@ class ScriptedClient:
         if request["method"] == "elicitation/create":
             return {"action": "accept", "content": {"mood": "curious"}}
         if request["method"] == "sampling/createMessage":
-            text = "read the supervision tree in docs/context.md"
+            text = "read the supervision tree in docs/state.md"
             return {"role": "assistant", "content": {"type": "text", "text": text}, "model": "demo"}
         return {}
 
