@@ -13,14 +13,31 @@
 # buffers, and applies its own bound: when the peer does not read, the transport closes the
 # connection rather than growing without limit); frames are sent in the order `send` was
 # called.
+#
+# An HTTP transport may attach what it knows of the HTTP request a frame came with
+# (`HttpRequestInfo`: method, path, query parameters, headers): the session's sink takes it as
+# `SessionSink.frame(data, http)` and puts it in the `RequestContext` of the requests in that
+# frame (`ctx.http_request`, `ctx.http_headers()`). Other transports pass nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["FrameSink", "Outbox", "RequestId"]
+__all__ = ["FrameSink", "HttpRequestInfo", "Outbox", "RequestId"]
 
 RequestId = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRequestInfo:
+    """The HTTP request a frame arrived with (headers lower-cased)."""
+
+    method: str
+    path: str
+    query_params: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 class Outbox(Protocol):

@@ -2,6 +2,6 @@
 
 """`Outbox`, `FrameSink` and `RequestId`: what a transport and a session agree on."""
 
-from fastestmcp.server.outbox import FrameSink, Outbox, RequestId
+from fastestmcp.server.outbox import FrameSink, HttpRequestInfo, Outbox, RequestId
 
-__all__ = ["FrameSink", "Outbox", "RequestId"]
+__all__ = ["FrameSink", "HttpRequestInfo", "Outbox", "RequestId"]
