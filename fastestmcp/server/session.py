@@ -81,6 +81,10 @@ class Closed(NamedTuple):
     pass
 
 
+class Touch(NamedTuple):
+    """The transport still holds a stream open for the client: not idle (no expiry)."""
+
+
 class Broadcast(NamedTuple):
     """A server-wide event every session receives: `resources/updated` goes only to the
     sessions subscribed to `uri`; a `*/list_changed` goes to every initialized session."""
@@ -234,6 +238,9 @@ class SessionActor(LoopActor):
             return getattr(self, "_op_" + message.name)(*message.args)
         if kind is Closed:
             self.exit(NORMAL)
+            return None
+        if kind is Touch:
+            self._last_activity = self._loop.time()
             return None
         if kind is Broadcast:
             self._on_broadcast(message)
@@ -432,8 +439,11 @@ class SessionActor(LoopActor):
         finally:
             ctx._exit()
             # The request's dependencies are cleaned up before its answer goes out, so a
-            # client that has the answer sees their cleanups done.
-            await _close_dependencies(stack, self.session_id, request_id)
+            # client that has the answer sees their cleanups done. Only `ctx.dependency()`
+            # fills the stack: with none resolved, skip the shielded close (a task and two
+            # loop iterations on every request).
+            if ctx._dependencies:
+                await _close_dependencies(stack, self.session_id, request_id)
             self._requests.pop(request_id, None)
             if reply is not None:
                 reply()
@@ -792,3 +802,7 @@ class SessionSink:
 
     def closed(self) -> None:
         self._deliver(Closed())
+
+    def touch(self) -> None:
+        """The client is still there (an open stream): keep the session from idle expiry."""
+        self._deliver(Touch())

@@ -53,7 +53,12 @@ def run(server: Server, transport: str = "stdio", **options: Any) -> None:
     if transport == "stdio":
         run_stdio(server, **options)
         return
+    if transport in ("http", "streamable-http"):
+        from fastestmcp.transports.http import run_http  # aiohttp: imported when used
+
+        run_http(server, **options)
+        return
     raise ValueError(
-        f"unknown transport {transport!r}: this version serves 'stdio' "
-        "(streamable HTTP, SSE and WebSocket come with the HTTP transports)"
+        f"unknown transport {transport!r}: this version serves 'stdio' and 'http' "
+        "(streamable HTTP; legacy SSE and WebSocket are not there yet)"
     )

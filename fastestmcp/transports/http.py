@@ -1,0 +1,1082 @@
+# Streamable HTTP (legacy era: 2025-03-26 ... 2025-11-25) on aiohttp.
+#
+# One endpoint (`/mcp` by default):
+#   POST    one JSON-RPC message (or, at 2025-03-26, a batch). Only notifications/responses:
+#           202 Accepted, no body. With requests: the answer is `application/json` when the
+#           final response is the first frame for it, `text/event-stream` as soon as the
+#           request streams something first (log, progress, a server->client request) and the
+#           client accepts SSE; the stream ends after the response.
+#   GET     the session's standalone SSE stream (list_changed, resources/updated, server
+#           requests outside any request); one at a time per session (a second one: 409).
+#   DELETE  ends the session; the id then answers 404.
+#
+# Sessions. `initialize` without `Mcp-Session-Id` opens a session (a supervised session actor,
+# `ServerHandle.open_session`) and the response carries its id (128 random bits, hex). Every
+# other request must carry it: missing -> 400, unknown/ended/expired/never issued -> 404 (never
+# a silent new session). The table of open sessions is this transport's; a session that ends
+# for any reason (DELETE, idle expiry, server stop) closes its outbox, which removes it here.
+# A failed `initialize` (an error response) ends the session it opened and issues no id.
+# `MCP-Protocol-Version` is validated on every request but `initialize` (unsupported: 400;
+# absent: the version the session negotiated, which decides whether batches are allowed;
+# `versions.http_header_version` decides). A header naming another supported legacy version
+# than the negotiated one is accepted.
+#
+# Routing (`HttpOutbox.send(frame, related_request)`): a frame related to a request goes to the
+# open response of the POST that carried that request. Anything else (no related request, the
+# POST is gone, or it accepts JSON only and the frame is not its response) goes to the standalone
+# GET stream when one is open, else into a bounded backlog (`standalone_backlog` frames, oldest
+# dropped with a warning) that is delivered when a GET stream opens: `*/list_changed` and
+# server requests raised just before the client opened its GET stream are not lost, and a
+# client that never opens one costs a bounded amount of memory. A final response whose POST is
+# gone (the client disconnected) is dropped with a log line: a disconnect is not a cancel, the
+# request ran to its end. (Resumability with event ids and `Last-Event-ID` will keep them: see
+# `_Stream` / `_sse_event`, the hooks for the event store.)
+#
+# Security and limits: Host and Origin are validated (DNS rebinding) whenever the connection
+# arrived on a loopback address (or always, with explicit allow-lists): foreign Host -> 421,
+# foreign Origin -> 403. Bodies over `max_body_size` -> 413 (read in bounded chunks). More than
+# `max_sessions` sessions or `max_concurrent_requests` POSTs in flight -> 503 + Retry-After.
+# aiohttp sets TCP_NODELAY on every connection. Client input never produces a 500: every
+# refusal is a 4xx with a JSON-RPC error body that says what was wrong.
+#
+# Threads: the handlers run on the runtime's loop (the one the session actors run on), so the
+# outbox, the streams and the session table are only touched from that loop.
+
+"""Streamable HTTP transport (legacy-era sessions) on aiohttp: `http_app`, `serve`, `run_http`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import ipaddress
+import secrets
+import signal
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+import msgspec
+import structlog
+from aiohttp import web
+
+from fastestmcp.protocol import jsonrpc, versions
+from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
+from fastestmcp.server.running import ServerHandle, start, start_async
+from fastestmcp.transports.base import HttpRequestInfo, RequestId
+from supervisors import MaxChildrenError, Runtime
+
+if TYPE_CHECKING:
+    from fastestmcp.server.definition import Server
+    from fastestmcp.server.session import SessionSink
+
+__all__ = [
+    "DEFAULT_PATH",
+    "HttpOptions",
+    "HttpOutbox",
+    "HttpServer",
+    "StreamableHttpTransport",
+    "TRANSPORT_KEY",
+    "http_app",
+    "run_http",
+    "serve",
+]
+
+log = structlog.get_logger("fastestmcp.transports.http")
+
+DEFAULT_PATH: Final = "/mcp"
+SESSION_HEADER: Final = "Mcp-Session-Id"
+VERSION_HEADER: Final = "MCP-Protocol-Version"
+TRANSPORT_NAME: Final = "streamable-http"
+_LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+_SESSION_NOT_FOUND: Final = -32001  # what the reference SDKs answer an unknown session with
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpOptions:
+    """Options of the streamable HTTP transport (all have working defaults).
+
+    Attributes:
+        path: The MCP endpoint.
+        max_body_size: Largest POST body, in bytes (larger: 413).
+        max_concurrent_requests: POSTs carrying requests in flight at once, over all
+            sessions (more: 503 + Retry-After). None: no limit.
+        retry_after: Seconds suggested in `Retry-After` when refusing with 503.
+        dns_rebinding_protection: Validate Host and Origin. None (default): on for connections
+            that arrived on a loopback address; True: always; False: never.
+        allowed_hosts: Host header values accepted when protecting (`"example.com"` matches
+            any port, `"example.com:8080"` only that one). None: localhost, 127.0.0.1, [::1].
+        allowed_origins: Origin values accepted when protecting (`"https://app.example"`;
+            `"*"` accepts any). None: http(s) origins on localhost, 127.0.0.1, [::1].
+            A request without Origin (not from a browser) is always accepted.
+        standalone_backlog: Frames kept for a session's GET stream while none is open.
+        max_queued_bytes: Bytes queued on one response stream whose client does not read
+            before the connection is closed.
+        keepalive: Seconds between SSE comment lines on an idle GET stream (None: never).
+    """
+
+    path: str = DEFAULT_PATH
+    max_body_size: int = 4 * 1024 * 1024
+    max_concurrent_requests: int | None = 1024
+    retry_after: int = 1
+    dns_rebinding_protection: bool | None = None
+    allowed_hosts: tuple[str, ...] | None = None
+    allowed_origins: tuple[str, ...] | None = None
+    standalone_backlog: int = 256
+    max_queued_bytes: int = 16 * 1024 * 1024
+    keepalive: float | None = 15.0
+
+    def __post_init__(self) -> None:
+        if not self.path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {self.path!r}")
+        if self.max_body_size < 1:
+            raise ValueError(f"max_body_size must be at least 1 byte, got {self.max_body_size}")
+        if self.max_concurrent_requests is not None and self.max_concurrent_requests < 1:
+            raise ValueError("max_concurrent_requests must be at least 1 (or None: no limit)")
+        if self.standalone_backlog < 0:
+            raise ValueError("standalone_backlog must be >= 0")
+
+
+def _options(options: Mapping[str, Any]) -> HttpOptions:
+    fields = dict(options)
+    for key in ("allowed_hosts", "allowed_origins"):
+        if fields.get(key) is not None:
+            fields[key] = tuple(fields[key])
+    try:
+        return HttpOptions(**fields)
+    except TypeError:
+        known = sorted(HttpOptions.__dataclass_fields__)
+        unknown = sorted(set(fields) - set(known))
+        raise TypeError(
+            f"unknown HTTP transport option(s) {unknown}; the options are {known}"
+        ) from None
+
+
+# -- frames: what kind is it (only what routing needs) -----------------------------------------
+
+
+class _Peek(msgspec.Struct):
+    method: str | None = None
+    error: Any = None
+
+
+class _IdPeek(msgspec.Struct):
+    id: RequestId | None = None
+
+
+class _InitializeResult(msgspec.Struct):
+    protocol_version: str | None = msgspec.field(default=None, name="protocolVersion")
+
+
+class _InitializePeek(msgspec.Struct):
+    result: _InitializeResult | None = None
+
+
+_PEEK = msgspec.json.Decoder(_Peek)
+_INITIALIZE = msgspec.json.Decoder(_InitializePeek)
+_BATCH_IDS = msgspec.json.Decoder(list[_IdPeek])
+
+
+def _peek(frame: bytes) -> _Peek:
+    try:
+        return _PEEK.decode(frame)
+    except msgspec.DecodeError:  # pragma: no cover - the session only sends valid frames
+        return _Peek(method="?")
+
+
+def _negotiated(frame: bytes) -> str | None:
+    """The protocolVersion of an initialize response."""
+    try:
+        result = _INITIALIZE.decode(frame).result
+    except msgspec.DecodeError:  # pragma: no cover - the session sends valid results
+        return None
+    return None if result is None else result.protocol_version
+
+
+def _sse_event(frame: bytes, event_id: str | None = None) -> bytes:
+    """One SSE `message` event (frames are compact JSON: no raw newline in them).
+
+    `event_id` is the hook for resumability (an event store keyed by stream and id).
+    """
+    head = b"event: message\n" if event_id is None else f"id: {event_id}\nevent: message\n".encode()
+    return head + b"data: " + frame + b"\n\n"
+
+
+def _error_body(exc: McpError, request_id: RequestId | None = None) -> bytes:
+    return jsonrpc.encode(jsonrpc.error_response(exc, request_id))
+
+
+def _refuse(
+    status: int,
+    exc: McpError,
+    request_id: RequestId | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """A 4xx/5xx answer with a JSON-RPC error body that says what was wrong."""
+    return web.Response(
+        status=status,
+        body=_error_body(exc, request_id),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+# -- one POST's response stream -------------------------------------------------------------------
+
+
+class _Stream:
+    """The response of one POST that carried requests: a JSON body or an SSE stream.
+
+    Frames are pushed by the outbox (on the loop) and written by the POST's handler. The stream
+    is done after its final frame: the response to its request (for a batch: the array of
+    responses).
+    """
+
+    __slots__ = (
+        "accepts_json",
+        "accepts_sse",
+        "closed",
+        "final_seen",
+        "frames",
+        "gone",
+        "overflowed",
+        "queued",
+        "request_ids",
+        "wake",
+    )
+
+    def __init__(
+        self, request_ids: tuple[RequestId, ...], *, accepts_json: bool, accepts_sse: bool
+    ) -> None:
+        self.request_ids = request_ids
+        self.accepts_json = accepts_json
+        self.accepts_sse = accepts_sse
+        self.frames: deque[tuple[bytes, bool]] = deque()
+        self.wake = asyncio.Event()
+        self.queued = 0
+        self.final_seen = False
+        self.closed = False  # the session ended: no more frames will come
+        self.gone = False  # the client went away, or the stream is finished
+        self.overflowed = False
+
+    def push(self, frame: bytes, final: bool, limit: int) -> bool:
+        """Queue `frame`; False when this stream cannot carry it (the caller reroutes)."""
+        if self.gone or self.final_seen:
+            return False
+        if not final and not self.accepts_sse:
+            return False  # a JSON-only client: only its response goes on this POST
+        self.queued += len(frame)
+        if self.queued > limit:
+            self.overflowed = True
+            self.gone = True
+            self.frames.clear()
+            log.error(
+                "a client does not read its response stream; closing the connection",
+                queued_bytes=self.queued,
+            )
+        else:
+            self.frames.append((frame, final))
+            self.final_seen = final
+        self.wake.set()
+        return True
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+
+class _Standalone:
+    """The GET stream of a session."""
+
+    __slots__ = ("closed", "frames", "wake")
+
+    def __init__(self) -> None:
+        self.frames: deque[bytes] = deque()
+        self.wake = asyncio.Event()
+        self.closed = False
+
+    def push(self, frame: bytes) -> None:
+        self.frames.append(frame)
+        self.wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+
+# -- a session, as the transport sees it ---------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _HttpSession:
+    id: str
+    transport: StreamableHttpTransport
+    sink: SessionSink | None = None
+    streams: dict[RequestId, _Stream] = field(default_factory=dict)
+    standalone: _Standalone | None = None
+    backlog: deque[bytes] = field(default_factory=deque)
+    ended: bool = False
+    #: The protocol version `initialize` negotiated (None until then).
+    version: str | None = None
+    #: Who created the session (the auth hook: requests from anyone else get 404).
+    principal: Any = None
+
+
+class HttpOutbox:
+    """The `Outbox` of one HTTP session: routes each frame by its related request."""
+
+    def __init__(self, session: _HttpSession) -> None:
+        self._session = session
+
+    def send(self, frame: bytes, related_request: RequestId | None = None) -> None:
+        session = self._session
+        limit = session.transport.options.max_queued_bytes
+        if related_request is not None:
+            stream = session.streams.get(related_request)
+            peek = _peek(frame)
+            final = peek.method is None
+            if stream is not None and stream.push(frame, final, limit):
+                return
+            if final:
+                log.info(
+                    "response dropped: the client's stream for this request is gone",
+                    session_id=session.id,
+                    request_id=related_request,
+                )
+                return
+        elif frame[:1] == b"[":  # a batch's responses, as one array (2025-03-26)
+            stream = self._batch_stream(frame)
+            if stream is None or not stream.push(frame, True, limit):
+                log.info(
+                    "batch responses dropped: the client's stream is gone", session_id=session.id
+                )
+            return
+        self._standalone(frame)
+
+    def _batch_stream(self, frame: bytes) -> _Stream | None:
+        try:
+            ids = _BATCH_IDS.decode(frame)
+        except msgspec.DecodeError:  # pragma: no cover - the session sends valid arrays
+            return None
+        for item in ids:
+            if item.id is not None and item.id in self._session.streams:
+                return self._session.streams[item.id]
+        return None
+
+    def _standalone(self, frame: bytes) -> None:
+        session = self._session
+        if session.ended:
+            return
+        if session.standalone is not None and not session.standalone.closed:
+            session.standalone.push(frame)
+            return
+        bound = session.transport.options.standalone_backlog
+        if len(session.backlog) >= bound:
+            if bound == 0:
+                log.warning("no GET stream open: server message dropped", session_id=session.id)
+                return
+            session.backlog.popleft()
+            log.warning(
+                "no GET stream open and its backlog is full: oldest server message dropped",
+                session_id=session.id,
+                backlog=bound,
+            )
+        session.backlog.append(frame)
+
+    def close(self) -> None:
+        """The session ended: finish its streams and forget it (its id now answers 404)."""
+        session = self._session
+        if session.ended:
+            return
+        session.ended = True
+        session.transport._forget(session)
+        for stream in list(session.streams.values()):
+            stream.close()
+        if session.standalone is not None:
+            session.standalone.close()
+        session.backlog.clear()
+
+
+# -- request parsing helpers ---------------------------------------------------------------------
+
+
+def _accepts(request: web.Request) -> tuple[bool, bool]:
+    """(accepts application/json, accepts text/event-stream); no Accept header accepts both."""
+    header = request.headers.get("Accept")
+    if header is None or not header.strip():
+        return True, True
+    json_ok = sse_ok = False
+    for part in header.split(","):
+        media, *params = part.split(";")
+        media = media.strip().lower()
+        if any(_refused_q(param) for param in params):
+            continue
+        if media in ("application/json", "application/*", "*/*"):
+            json_ok = True
+        if media in ("text/event-stream", "text/*", "*/*"):
+            sse_ok = True
+    return json_ok, sse_ok
+
+
+def _refused_q(param: str) -> bool:
+    """`q=0` (or `q=0.000`): the client explicitly does not accept the media type."""
+    name, _, value = param.partition("=")
+    if name.strip().lower() != "q":
+        return False
+    try:
+        return float(value.strip()) <= 0.0
+    except ValueError:
+        return False
+
+
+def _host_name(value: str) -> str:
+    """`example.com:8080` -> `example.com`; `[::1]:80` -> `::1` (lower-cased)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1:].partition("]")[0]
+    if value.count(":") == 1:
+        return value.partition(":")[0]
+    return value
+
+
+def _http_info(request: web.Request) -> HttpRequestInfo:
+    headers: dict[str, str] = {}
+    for key, value in request.headers.items():
+        name = key.lower()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return HttpRequestInfo(
+        method=request.method,
+        path=request.path,
+        query_params=dict(request.query),
+        headers=headers,
+    )
+
+
+def _bad_request(message: str, request_id: RequestId | None = None) -> web.Response:
+    return _refuse(400, InvalidRequest(f"Bad Request: {message}"), request_id)
+
+
+# -- the transport -------------------------------------------------------------------------------
+
+
+class StreamableHttpTransport:
+    """Serves one server's sessions over streamable HTTP (see the module comment).
+
+    Use `http_app(server)` (an aiohttp application that starts and stops the server with
+    itself) or `serve(server)` / `server.run(transport="http")`; build one directly to put
+    an already running `ServerHandle` behind HTTP (`attach(handle)`, then `application()`).
+    """
+
+    def __init__(self, server: Server, options: HttpOptions | None = None) -> None:
+        self.server = server
+        self.options = options or HttpOptions()
+        self.handle: ServerHandle | None = None
+        self._sessions: dict[str, _HttpSession] = {}
+        self._in_flight = 0
+        self._closing = False
+
+    def attach(self, handle: ServerHandle) -> None:
+        self.handle = handle
+
+    @property
+    def session_ids(self) -> list[str]:
+        """The ids of the open sessions."""
+        return list(self._sessions)
+
+    def _forget(self, session: _HttpSession) -> None:
+        if self._sessions.get(session.id) is session:
+            del self._sessions[session.id]
+
+    def application(self) -> web.Application:
+        """An aiohttp application serving this transport at `options.path`."""
+        app = web.Application()
+        self.add_routes(app)
+        app.on_shutdown.append(self._on_shutdown)
+        return app
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_route("*", self.options.path, self.handle_request)
+
+    async def _on_shutdown(self, _app: web.Application) -> None:
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        """End every open stream (so the server can stop without waiting for clients)."""
+        self._closing = True
+        for session in list(self._sessions.values()):
+            for stream in list(session.streams.values()):
+                stream.close()
+            if session.standalone is not None:
+                session.standalone.close()
+
+    # -- entry -----------------------------------------------------------------------------------
+
+    async def handle_request(self, request: web.Request) -> web.StreamResponse:
+        try:
+            refused = self._check_origin(request)
+            if refused is not None:
+                return refused
+            if request.method == "POST":
+                return await self._post(request)
+            if request.method == "GET":
+                return await self._get(request)
+            if request.method == "DELETE":
+                return await self._delete(request)
+            return _refuse(
+                405,
+                InvalidRequest(
+                    f"Method Not Allowed: {request.method} is not served here; "
+                    "use POST, GET or DELETE"
+                ),
+                headers={"Allow": "GET, POST, DELETE"},
+            )
+        except (ConnectionResetError, asyncio.CancelledError):
+            raise
+        except Exception:  # a bug here must not answer a client with a bare 500
+            log.exception("HTTP request failed", method=request.method, path=request.path)
+            return _refuse(500, InternalError("Internal Server Error: see the server's log"))
+
+    # -- Host and Origin (DNS rebinding) ---------------------------------------------------------
+
+    def _protecting(self, request: web.Request) -> bool:
+        setting = self.options.dns_rebinding_protection
+        if setting is not None:
+            return setting
+        if self.options.allowed_hosts is not None or self.options.allowed_origins is not None:
+            return True
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        if not sockname:
+            return True  # unknown (e.g. a Unix socket): be safe
+        try:
+            return ipaddress.ip_address(str(sockname[0]).partition("%")[0]).is_loopback
+        except ValueError:
+            return True
+
+    def _check_origin(self, request: web.Request) -> web.Response | None:
+        if not self._protecting(request):
+            return None
+        host = request.headers.get("Host", "")
+        if not self._host_allowed(host):
+            return _refuse(
+                421,
+                InvalidRequest(
+                    f"Misdirected Request: Host {host!r} is not served here (DNS rebinding "
+                    "protection); allow it with allowed_hosts"
+                ),
+            )
+        origin = request.headers.get("Origin")
+        if origin is not None and not self._origin_allowed(origin):
+            return _refuse(
+                403,
+                InvalidRequest(
+                    f"Forbidden: Origin {origin!r} is not allowed (DNS rebinding protection); "
+                    "allow it with allowed_origins"
+                ),
+            )
+        return None
+
+    def _host_allowed(self, host: str) -> bool:
+        if not host:
+            return False
+        allowed = self.options.allowed_hosts
+        if allowed is None:
+            return _host_name(host) in _LOOPBACK_NAMES
+        value = host.strip().lower()
+        name = _host_name(value)
+        return any(entry.lower() in (value, name) for entry in allowed)
+
+    def _origin_allowed(self, origin: str) -> bool:
+        allowed = self.options.allowed_origins
+        if allowed is not None:
+            return "*" in allowed or origin.strip().lower().rstrip("/") in {
+                entry.lower().rstrip("/") for entry in allowed
+            }
+        try:
+            parts = urlsplit(origin.strip())
+            name = parts.hostname
+        except ValueError:
+            return False
+        return parts.scheme in ("http", "https") and name in _LOOPBACK_NAMES
+
+    # -- sessions ----------------------------------------------------------------------------------
+
+    def _principal(self, request: web.Request) -> Any:
+        """Who is calling (the auth hook; None until authentication exists)."""
+        return None
+
+    def _session_of(self, request: web.Request) -> tuple[_HttpSession | None, web.Response | None]:
+        sid = request.headers.get(SESSION_HEADER)
+        if sid is None:
+            return None, _bad_request(
+                f"the {SESSION_HEADER} header is missing; send initialize first and put the "
+                f"session id it returns in the {SESSION_HEADER} header of every later request"
+            )
+        session = self._sessions.get(sid.strip())
+        if session is None or session.ended or session.principal != self._principal(request):
+            return None, _session_not_found()
+        return session, None
+
+    def _check_version(
+        self, request: web.Request, session: _HttpSession
+    ) -> tuple[str | None, web.Response | None]:
+        header = request.headers.get(VERSION_HEADER)
+        try:
+            return versions.http_header_version(header, negotiated=session.version), None
+        except McpError as exc:
+            return None, _refuse(400, exc)
+
+    def _busy(self, what: str) -> web.Response:
+        return _refuse(
+            503,
+            InternalError(f"Service Unavailable: {what}; retry later"),
+            headers={"Retry-After": str(self.options.retry_after)},
+        )
+
+    async def _open_session(self, request: web.Request) -> _HttpSession | web.Response:
+        handle = self.handle
+        if handle is None or self._closing:
+            return self._busy("the server is not running")
+        limit = self.server.max_sessions
+        if limit is not None and len(self._sessions) >= limit:
+            return self._busy(f"the server has its maximum of {limit} sessions open")
+        session = _HttpSession(secrets.token_hex(16), self, principal=self._principal(request))
+        try:
+            _, sink = await handle.open_session(
+                HttpOutbox(session), transport=TRANSPORT_NAME, session_id=session.id
+            ).wait(30)
+        except MaxChildrenError:
+            return self._busy(f"the server has its maximum of {limit} sessions open")
+        except Exception:
+            log.exception("could not open a session")
+            return self._busy("could not open a session")
+        session.sink = sink
+        self._sessions[session.id] = session
+        return session
+
+    # -- POST ------------------------------------------------------------------------------------
+
+    async def _post(self, request: web.Request) -> web.StreamResponse:
+        json_ok, sse_ok = _accepts(request)
+        if not (json_ok or sse_ok):
+            return _refuse(
+                406,
+                InvalidRequest(
+                    "Not Acceptable: the client must accept application/json and "
+                    "text/event-stream (Accept: application/json, text/event-stream)"
+                ),
+            )
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.partition(";")[0].strip().lower() != "application/json":
+            return _refuse(
+                415,
+                InvalidRequest(
+                    f"Unsupported Media Type: Content-Type {content_type!r}; send one JSON-RPC "
+                    "message as application/json"
+                ),
+            )
+        body = await self._read_body(request)
+        if isinstance(body, web.Response):
+            return body
+        try:
+            decoded = jsonrpc.decode(body, allow_batch=True)
+        except McpError as exc:
+            return _refuse(400, exc, exc.request_id)
+        items = decoded.items if isinstance(decoded, jsonrpc.Batch) else (decoded,)
+        request_ids: dict[RequestId, None] = {}  # in order, without repeats
+        initialize: jsonrpc.Request | None = None
+        for item in items:
+            if isinstance(item, jsonrpc.Request):
+                if item.id in request_ids:
+                    return _bad_request(f"request id {item.id!r} appears twice", item.id)
+                request_ids[item.id] = None
+                if item.method == "initialize":
+                    initialize = item
+        if initialize is not None and isinstance(decoded, jsonrpc.Batch):
+            return _bad_request("initialize must be sent alone, not in a batch", initialize.id)
+        limit = self.options.max_concurrent_requests
+        if request_ids and limit is not None and self._in_flight >= limit:
+            return self._busy(f"{limit} requests are in flight")
+
+        if initialize is not None and SESSION_HEADER not in request.headers:
+            opened = await self._open_session(request)
+            if isinstance(opened, web.Response):
+                return opened
+            session = opened
+        else:
+            # The 2026-07-28 era (stateless requests with `_meta` protocolVersion, no session
+            # id) will be told apart here, before the session lookup (versions.era_of_request).
+            found, refused = self._session_of(request)
+            if refused is not None:
+                return refused
+            assert found is not None
+            session = found
+            version, refused = self._check_version(request, session)
+            if refused is not None:
+                return refused
+            assert version is not None
+            # The session decides too: it refuses a batch its negotiated version does not allow.
+            if isinstance(decoded, jsonrpc.Batch):
+                for named in (version, session.version or version):
+                    if not versions.features(named).batching:
+                        return _bad_request(
+                            f"JSON-RPC batches are not allowed at protocol version {named}; "
+                            "send one message per POST"
+                        )
+
+        sink = session.sink
+        assert sink is not None
+        info = _http_info(request)
+        if not request_ids:  # notifications and responses only
+            sink.frame(body, info)
+            return web.Response(status=202, headers={SESSION_HEADER: session.id})
+
+        for request_id in request_ids:
+            if request_id in session.streams:
+                return _refuse(
+                    409,
+                    InvalidRequest(
+                        f"Conflict: request id {request_id!r} is already in flight in this "
+                        "session; use a new id"
+                    ),
+                    request_id,
+                )
+        stream = _Stream(tuple(request_ids), accepts_json=json_ok, accepts_sse=sse_ok)
+        for request_id in request_ids:
+            session.streams[request_id] = stream
+        self._in_flight += 1
+        try:
+            sink.frame(body, info)
+            return await self._respond(request, session, stream, initialize is not None)
+        finally:
+            self._in_flight -= 1
+            stream.gone = True
+            for request_id in request_ids:
+                if session.streams.get(request_id) is stream:
+                    del session.streams[request_id]
+
+    async def _read_body(self, request: web.Request) -> bytes | web.Response:
+        limit = self.options.max_body_size
+        too_large = _refuse(
+            413,
+            InvalidRequest(
+                f"Payload Too Large: the body is over {limit} bytes; send smaller messages"
+            ),
+        )
+        if request.content_length is not None and request.content_length > limit:
+            return too_large
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                return too_large
+            chunks.append(chunk)
+        if not chunks:
+            return _refuse(400, InvalidRequest("Bad Request: the body is empty; send a message"))
+        return b"".join(chunks)
+
+    def _end(self, session: _HttpSession) -> None:
+        self._forget(session)
+        if self.handle is not None:
+            self.handle.end_session(session.id)
+
+    async def _respond(
+        self, request: web.Request, session: _HttpSession, stream: _Stream, initialize: bool
+    ) -> web.StreamResponse:
+        headers = {SESSION_HEADER: session.id}
+        response: web.StreamResponse | None = None
+        while True:
+            await stream.wake.wait()
+            stream.wake.clear()
+            if stream.overflowed:
+                if request.transport is not None:
+                    request.transport.close()
+                return response or web.Response(status=503)
+            while stream.frames:
+                frame, final = stream.frames.popleft()
+                stream.queued -= len(frame)
+                if response is None and final and stream.accepts_json:
+                    if initialize:
+                        if _peek(frame).error is not None:
+                            self._end(session)  # a failed initialize issues no session
+                            headers = {}
+                        else:
+                            session.version = _negotiated(frame)
+                    return web.Response(
+                        body=frame, content_type="application/json", headers=headers
+                    )
+                if response is None:
+                    response = await self._start_sse(request, headers)
+                try:
+                    await response.write(_sse_event(frame))
+                except (ConnectionError, RuntimeError):
+                    stream.gone = True
+                    log.info(
+                        "client closed its response stream",
+                        session_id=session.id,
+                        request_ids=list(stream.request_ids),
+                    )
+                    return response
+                if final:
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await response.write_eof()
+                    return response
+            if stream.closed:
+                if response is not None:
+                    with contextlib.suppress(ConnectionError, RuntimeError):
+                        await response.write_eof()
+                    return response
+                if self._closing:
+                    return self._busy("the server is shutting down")
+                return _session_not_found()
+
+    async def _start_sse(
+        self, request: web.Request, headers: Mapping[str, str]
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(
+            status=200,
+            headers={
+                **headers,
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache, no-transform",
+                "X-Accel-Buffering": "no",
+            },
+        )
+        await response.prepare(request)
+        return response
+
+    # -- GET: the standalone stream ----------------------------------------------------------------
+
+    async def _get(self, request: web.Request) -> web.StreamResponse:
+        _, sse_ok = _accepts(request)
+        if not sse_ok:
+            return _refuse(
+                406,
+                InvalidRequest(
+                    "Not Acceptable: GET opens an SSE stream; send Accept: text/event-stream"
+                ),
+            )
+        session, refused = self._session_of(request)
+        if refused is not None:
+            return refused
+        assert session is not None
+        _, refused = self._check_version(request, session)
+        if refused is not None:
+            return refused
+        if session.standalone is not None and not session.standalone.closed:
+            return _refuse(
+                409,
+                InvalidRequest(
+                    "Conflict: this session already has a GET stream open; use that one"
+                ),
+            )
+        standalone = session.standalone = _Standalone()
+        standalone.frames.extend(session.backlog)
+        session.backlog.clear()
+        response = await self._start_sse(request, {SESSION_HEADER: session.id})
+        # An open GET stream keeps its session from idle expiry (the client is there, waiting
+        # for notifications); the comment lines find dead connections.
+        idle = self.server.session_idle_timeout
+        intervals = [t for t in (self.options.keepalive, idle / 3 if idle else None) if t]
+        keepalive = min(intervals) if intervals else None
+        sink = session.sink
+        assert sink is not None
+        sink.touch()
+        try:
+            while True:
+                while standalone.frames:
+                    await response.write(_sse_event(standalone.frames.popleft()))
+                if standalone.closed:
+                    break
+                standalone.wake.clear()  # no await since the frames were taken: none missed
+                try:
+                    await asyncio.wait_for(standalone.wake.wait(), keepalive)
+                except TimeoutError:
+                    sink.touch()
+                    await response.write(b": keepalive\n\n")
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await response.write_eof()
+        except (ConnectionError, RuntimeError):
+            log.info("client closed its GET stream", session_id=session.id)
+        finally:
+            if session.standalone is standalone:
+                session.standalone = None
+                # What it had not written yet waits for the next GET stream.
+                session.backlog.extendleft(reversed(standalone.frames))
+        return response
+
+    # -- DELETE ------------------------------------------------------------------------------------
+
+    async def _delete(self, request: web.Request) -> web.StreamResponse:
+        session, refused = self._session_of(request)
+        if refused is not None:
+            return refused
+        assert session is not None
+        _, refused = self._check_version(request, session)
+        if refused is not None:
+            return refused
+        self._forget(session)  # from now on the id answers 404
+        if self.handle is not None:
+            with contextlib.suppress(Exception):
+                await self.handle.end_session(session.id).wait(30)
+        return web.Response(status=204)
+
+
+TRANSPORT_KEY: Final = web.AppKey("fastestmcp.transport", StreamableHttpTransport)
+"""Where `http_app` keeps its transport: `app[TRANSPORT_KEY].session_ids`..."""
+
+
+def _session_not_found() -> web.Response:
+    return _refuse(
+        404,
+        McpError(
+            _SESSION_NOT_FOUND,
+            "Session not found: it ended, expired or was never issued; start a new session "
+            "with initialize (without an Mcp-Session-Id header)",
+        ),
+    )
+
+
+# -- ways to run it ----------------------------------------------------------------------------
+
+
+def http_app(server: Server, **options: Any) -> web.Application:
+    """An aiohttp application serving `server` over streamable HTTP at `path` (default /mcp).
+
+    Run it with aiohttp (`web.run_app(app)`), or mount it in an application of your own
+    (`main.add_subapp("/tools", app)`) and add routes of your own to it. On startup it starts
+    the server's supervision tree on a runtime attached to the application's loop; on cleanup
+    it stops it. Options: see `HttpOptions`.
+    """
+    transport = StreamableHttpTransport(server, _options(options))
+    app = transport.application()
+
+    async def lifespan(_app: web.Application) -> AsyncIterator[None]:
+        runtime = Runtime(f"fastestmcp:{server.name}")
+        await runtime.__aenter__()
+        try:
+            transport.attach(await start_async(server, runtime))
+            yield
+        finally:
+            transport.shutdown()
+            await runtime.aclose()
+
+    app.cleanup_ctx.append(lifespan)
+    app[TRANSPORT_KEY] = transport
+    return app
+
+
+class HttpServer:
+    """A server listening on streamable HTTP, its tree on a runtime thread (see `serve`)."""
+
+    def __init__(
+        self,
+        handle: ServerHandle,
+        transport: StreamableHttpTransport,
+        runner: web.AppRunner,
+        host: str,
+        port: int,
+    ) -> None:
+        self.handle = handle
+        self.transport = transport
+        self._runner = runner
+        self.host = host
+        self.port = port
+        self._stopped = False
+
+    @property
+    def url(self) -> str:
+        """The endpoint's URL, e.g. ``http://127.0.0.1:8000/mcp``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{self.transport.options.path}"
+
+    def stop(self) -> None:
+        """Stop listening, end the sessions, stop the server's tree (blocking, idempotent)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        try:
+            self.handle.runtime.run_coroutine(self._runner.cleanup()).result(30)
+        except Exception:
+            log.exception("stopping the HTTP listener failed")
+        finally:
+            self.handle.stop()
+
+    def __enter__(self) -> HttpServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve(
+    server: Server,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    pool_size: int = 8,
+    **options: Any,
+) -> HttpServer:
+    """Start `server` on streamable HTTP and return at once (port 0: any free port).
+
+    The server's tree and the aiohttp listener run on a runtime thread of their own; stop it
+    with `stop()` or a `with` block. Options: see `HttpOptions`.
+    """
+    transport = StreamableHttpTransport(server, _options(options))
+    handle = start(server, pool_size=pool_size)
+    transport.attach(handle)
+
+    async def listen() -> tuple[web.AppRunner, int]:
+        runner = web.AppRunner(transport.application(), access_log=None, shutdown_timeout=5.0)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+            server_ = site._server
+            sockets = getattr(server_, "sockets", None) or ()
+            bound = int(sockets[0].getsockname()[1]) if sockets else port
+        except BaseException:
+            await runner.cleanup()
+            raise
+        return runner, bound
+
+    try:
+        runner, bound = handle.runtime.run_coroutine(listen()).result(30)
+    except BaseException:
+        handle.stop()
+        raise
+    return HttpServer(handle, transport, runner, host, bound)
+
+
+def run_http(
+    server: Server,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    path: str = DEFAULT_PATH,
+    **options: Any,
+) -> None:
+    """Serve `server` on streamable HTTP until interrupted (Ctrl-C); blocking."""
+    running = serve(server, host=host, port=port, path=path, **options)
+    log.info("serving MCP over streamable HTTP", url=running.url)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+    try:
+        # This process is the server's: its long-lived objects need no more GC passes.
+        gc.collect()
+        gc.freeze()
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        running.stop()
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    """SIGTERM (a container stopping) ends `run_http` as Ctrl-C does: cleanly."""
+    raise KeyboardInterrupt

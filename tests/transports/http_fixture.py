@@ -1,0 +1,195 @@
+"""The server and the raw HTTP client the streamable HTTP tests share."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+import fastestmcp
+from fastestmcp import Context
+from fastestmcp.server.elicitation import AcceptedElicitation
+
+WAIT = 15.0
+"""The bound of every wait in these tests (seconds)."""
+
+LATEST = "2025-11-25"
+ACCEPT_BOTH = "application/json, text/event-stream"
+
+
+def make_server(name: str = "http-test", **options: Any) -> fastestmcp.Server:
+    srv = fastestmcp.server(name, version="9.9.9", **options)
+
+    @srv.tool
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    @srv.tool
+    async def remember(value: str, ctx: Context) -> str:
+        """Store `value` in the session; return what was stored before."""
+        before = await ctx.get_state("value", "")
+        await ctx.set_state("value", value)
+        return str(before)
+
+    @srv.tool
+    async def chatty(ctx: Context) -> str:
+        """Log and report progress while running."""
+        await ctx.info("started")
+        await ctx.report_progress(1, 3, "one")
+        await asyncio.sleep(0.01)
+        await ctx.report_progress(2, 3, "two")
+        await ctx.info("finishing")
+        await ctx.report_progress(3, 3, "three")
+        return "done"
+
+    @srv.tool
+    async def ask_model(prompt: str, ctx: Context) -> str:
+        """Sample the client's model during the call."""
+        result = await ctx.sample(prompt, max_tokens=50)
+        content = result.content
+        return f"model said: {getattr(content, 'text', content)}"
+
+    @srv.tool
+    async def ask_name(ctx: Context) -> str:
+        """Elicit a name during the call."""
+        answer = await ctx.elicit("What is your name?", str)
+        if isinstance(answer, AcceptedElicitation):
+            return f"hello {answer.data}"
+        return f"no name ({answer.action})"
+
+    @srv.tool
+    def request_info(ctx: Context) -> dict[str, Any]:
+        """What the tool sees of its HTTP request."""
+        http = ctx.http_request
+        assert http is not None
+        return {
+            "path": http.path,
+            "query": dict(http.query_params),
+            "x_test": ctx.http_headers().get("x-test"),
+            "transport": ctx.transport,
+            "has_content_type": "content-type" in ctx.http_headers(),
+        }
+
+    @srv.tool
+    async def slow(seconds: float) -> str:
+        """Sleep for `seconds`."""
+        await asyncio.sleep(seconds)
+        return "slept"
+
+    @srv.tool
+    async def announce(ctx: Context) -> str:
+        """Tell every session the tool list changed (a message for the GET stream)."""
+        await ctx.send_tool_list_changed()
+        return "announced"
+
+    return srv
+
+
+def initialize_message(request_id: int | str = 1, version: str = LATEST) -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": version,
+            "capabilities": {"sampling": {}, "elicitation": {}},
+            "clientInfo": {"name": "raw-test", "version": "0"},
+        },
+    }
+
+
+def parse_sse(text: str) -> list[dict[str, Any]]:
+    """The JSON messages of a whole SSE body."""
+    found = []
+    for event in text.split("\n\n"):
+        data = [line[6:] for line in event.split("\n") if line.startswith("data: ")]
+        if data:
+            found.append(json.loads("\n".join(data)))
+    return found
+
+
+async def sse_events(response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
+    """The JSON messages of an SSE response, as they arrive."""
+    buffer = b""
+    async for chunk in response.content.iter_any():
+        buffer += chunk
+        while b"\n\n" in buffer:
+            event, buffer = buffer.split(b"\n\n", 1)
+            for line in event.split(b"\n"):
+                if line.startswith(b"data: "):
+                    yield json.loads(line[6:])
+
+
+@dataclass
+class RawClient:
+    """A raw streamable HTTP client: exact requests, exact answers."""
+
+    http: aiohttp.ClientSession
+    url: str
+    session_id: str | None = None
+    version: str | None = LATEST
+    next_id: int = 100
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, **more: str) -> dict[str, str]:
+        headers = {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"}
+        if self.session_id is not None:
+            headers["Mcp-Session-Id"] = self.session_id
+        if self.version is not None:
+            headers["MCP-Protocol-Version"] = self.version
+        headers.update(self.extra_headers)
+        headers.update(more)
+        return headers
+
+    async def initialize(self, version: str = LATEST) -> dict[str, Any]:
+        async with self.http.post(
+            self.url,
+            json=initialize_message(version=version),
+            headers={"Accept": ACCEPT_BOTH, "Content-Type": "application/json"},
+        ) as response:
+            assert response.status == 200, await response.text()
+            assert response.headers["Content-Type"].startswith("application/json")
+            self.session_id = response.headers["Mcp-Session-Id"]
+            body: dict[str, Any] = await response.json()
+        await self.notify("notifications/initialized")
+        return body
+
+    async def notify(self, method: str, params: Any = None) -> None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            message["params"] = params
+        async with self.http.post(self.url, json=message, headers=self.headers()) as response:
+            assert response.status == 202, await response.text()
+            assert await response.read() == b""
+
+    def message(self, method: str, params: Any = None) -> dict[str, Any]:
+        self.next_id += 1
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": self.next_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        return message
+
+    async def call(
+        self, method: str, params: Any = None, **headers: str
+    ) -> tuple[int, str, list[dict[str, Any]]]:
+        """POST one request; (status, content type, the messages of the answer)."""
+        async with self.http.post(
+            self.url, json=self.message(method, params), headers=self.headers(**headers)
+        ) as response:
+            kind = response.headers.get("Content-Type", "")
+            text = await response.text()
+            if kind.startswith("text/event-stream"):
+                return response.status, kind, parse_sse(text)
+            return response.status, kind, [json.loads(text)] if text else []
+
+    async def result(self, method: str, params: Any = None) -> Any:
+        status, _, found = await self.call(method, params)
+        assert status == 200, found
+        final = found[-1]
+        assert "result" in final, final
+        return final["result"]

@@ -1,0 +1,804 @@
+"""Streamable HTTP (legacy era) through a real aiohttp server on 127.0.0.1, raw requests.
+
+Every test talks to a real listener over TCP; every await is bounded by `WAIT` (and the whole
+test by `run`); servers are stopped in `finally`/fixture teardown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from fastestmcp.transports.http import HttpOptions, HttpServer, http_app, serve
+from tests.transports.http_fixture import (
+    ACCEPT_BOTH,
+    LATEST,
+    WAIT,
+    RawClient,
+    initialize_message,
+    make_server,
+    sse_events,
+)
+
+
+def run(test: Callable[[aiohttp.ClientSession], Awaitable[None]]) -> None:
+    async def main() -> None:
+        timeout = aiohttp.ClientTimeout(total=WAIT)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            await asyncio.wait_for(test(http), 4 * WAIT)
+
+    asyncio.run(main())
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[HttpServer]:
+    running = serve(make_server(), host="127.0.0.1", port=0)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def connected(http: aiohttp.ClientSession, server: HttpServer) -> RawClient:
+    client = RawClient(http, server.url)
+    await client.initialize()
+    return client
+
+
+# -- the handshake and sessions -----------------------------------------------------------------
+
+
+def test_initialize_issues_a_session_id_and_tools_work(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = RawClient(http, server.url)
+        init = await client.initialize()
+        assert init["result"]["protocolVersion"] == LATEST
+        assert init["result"]["serverInfo"]["name"] == "http-test"
+        sid = client.session_id
+        assert sid is not None
+        assert len(sid) == 32
+        assert all(0x21 <= ord(c) <= 0x7E for c in sid)
+        assert sid in server.transport.session_ids
+
+        status, kind, found = await client.call(
+            "tools/call", {"name": "add", "arguments": {"a": 2, "b": 40}}
+        )
+        assert status == 200
+        assert kind.startswith("application/json")  # nothing streamed: a JSON answer
+        assert found[0]["result"]["structuredContent"] == {"result": 42}
+        assert (await client.result("ping")) == {}
+
+    run(test)
+
+
+def test_session_ids_differ_and_state_is_per_session(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        a = await connected(http, server)
+        b = await connected(http, server)
+        assert a.session_id != b.session_id
+        args = {"name": "remember", "arguments": {"value": "first"}}
+        assert (await a.result("tools/call", args))["content"][0]["text"] == ""
+        args = {"name": "remember", "arguments": {"value": "second"}}
+        assert (await a.result("tools/call", args))["content"][0]["text"] == "first"
+        # The other session has its own state.
+        args = {"name": "remember", "arguments": {"value": "b"}}
+        assert (await b.result("tools/call", args))["content"][0]["text"] == ""
+
+    run(test)
+
+
+def test_delete_ends_the_session_then_404(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        async with http.delete(server.url, headers=client.headers()) as response:
+            assert response.status == 204
+        assert client.session_id not in server.transport.session_ids
+        status, _, found = await client.call("ping")
+        assert status == 404
+        assert "Session not found" in found[0]["error"]["message"]
+        async with http.delete(server.url, headers=client.headers()) as response:
+            assert response.status == 404
+        async with http.get(server.url, headers=client.headers()) as response:
+            assert response.status == 404
+
+    run(test)
+
+
+def test_unknown_session_is_404_and_never_a_new_session(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        before = set(server.transport.session_ids)
+        client = RawClient(http, server.url, session_id="f" * 32)
+        status, kind, found = await client.call("tools/list")
+        assert status == 404
+        assert kind.startswith("application/json")
+        assert found[0]["error"]["code"] == -32001
+        # Even initialize with an unknown id: 404, not a fresh session under that id.
+        async with http.post(
+            server.url, json=initialize_message(), headers=client.headers()
+        ) as response:
+            assert response.status == 404
+        assert set(server.transport.session_ids) <= before | set()
+
+    run(test)
+
+
+def test_missing_session_id_is_400_with_a_reason(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = RawClient(http, server.url)
+        status, _, found = await client.call("tools/list")
+        assert status == 400
+        error = found[0]["error"]
+        assert error["code"] == -32600
+        assert "Mcp-Session-Id" in error["message"]
+        async with http.get(server.url, headers=client.headers()) as response:
+            assert response.status == 400
+        async with http.delete(server.url, headers=client.headers()) as response:
+            assert response.status == 400
+
+    run(test)
+
+
+def test_protocol_version_header(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        status, _, found = await client.call("ping", **{"MCP-Protocol-Version": "1999-01-01"})
+        assert status == 400
+        assert "MCP-Protocol-Version" in found[0]["error"]["message"]
+        # The modern revision is not a legacy session's version either.
+        status, _, _ = await client.call("ping", **{"MCP-Protocol-Version": "2026-07-28"})
+        assert status == 400
+        # Absent: 2025-03-26 is assumed (the spec's rule), the request is served.
+        client.version = None
+        status, _, found = await client.call("ping")
+        assert status == 200
+        assert found[0]["result"] == {}
+
+    run(test)
+
+
+def test_failed_initialize_issues_no_session(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        before = set(server.transport.session_ids)
+        bad = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"nope": 1}}
+        async with http.post(
+            server.url,
+            json=bad,
+            headers={"Accept": ACCEPT_BOTH, "Content-Type": "application/json"},
+        ) as response:
+            assert response.status == 200
+            assert "Mcp-Session-Id" not in response.headers
+            body = await response.json()
+            assert body["error"]["code"] == -32602
+        assert set(server.transport.session_ids) == before
+
+    run(test)
+
+
+# -- streams --------------------------------------------------------------------------------------
+
+
+def test_logging_and_progress_arrive_on_the_calls_stream(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        assert await client.result("logging/setLevel", {"level": "debug"}) == {}
+        status, kind, found = await client.call(
+            "tools/call", {"name": "chatty", "arguments": {}, "_meta": {"progressToken": "tok"}}
+        )
+        assert status == 200
+        assert kind.startswith("text/event-stream")
+        methods = [m.get("method") for m in found[:-1]]
+        assert methods == [
+            "notifications/message",
+            "notifications/progress",
+            "notifications/progress",
+            "notifications/message",
+            "notifications/progress",
+        ]
+        progress = [m["params"]["progress"] for m in found if m.get("method", "").endswith("ss")]
+        assert progress == [1, 2, 3]
+        assert all(m["params"]["progressToken"] == "tok" for m in found[1:3])
+        assert found[-1]["result"]["content"][0]["text"] == "done"
+
+    run(test)
+
+
+def test_json_only_client_gets_json_and_notifications_go_to_get_stream(
+    server: HttpServer,
+) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        status, kind, found = await client.call(
+            "tools/call",
+            {"name": "chatty", "arguments": {}, "_meta": {"progressToken": 7}},
+            Accept="application/json",
+        )
+        assert status == 200
+        assert kind.startswith("application/json")
+        assert found[0]["result"]["content"][0]["text"] == "done"
+        # The notifications it could not carry wait for the GET stream (bounded backlog).
+        headers = client.headers(Accept="text/event-stream")
+        async with http.get(server.url, headers=headers) as response:
+            assert response.status == 200
+            got = []
+            async for message in sse_events(response):
+                got.append(message["method"])
+                if len(got) == 5:
+                    break
+        assert got.count("notifications/progress") == 3
+
+    run(test)
+
+
+def test_standalone_get_stream_carries_list_changed(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        headers = client.headers(Accept="text/event-stream")
+        async with http.get(server.url, headers=headers) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("text/event-stream")
+            # One GET stream per session.
+            async with http.get(server.url, headers=headers) as second:
+                assert second.status == 409
+            result = await client.result("tools/call", {"name": "announce", "arguments": {}})
+            assert result["content"][0]["text"] == "announced"
+            events = sse_events(response)
+            message = await asyncio.wait_for(events.__anext__(), WAIT)
+            assert message == {"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}
+
+    run(test)
+
+
+def test_sampling_round_trip_during_a_call(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        call = client.message("tools/call", {"name": "ask_model", "arguments": {"prompt": "hi"}})
+        async with http.post(server.url, json=call, headers=client.headers()) as response:
+            assert response.headers["Content-Type"].startswith("text/event-stream")
+            events = sse_events(response)
+            request = await asyncio.wait_for(events.__anext__(), WAIT)
+            assert request["method"] == "sampling/createMessage"
+            assert request["params"]["messages"][0]["content"]["text"] == "hi"
+            reply = {
+                "jsonrpc": "2.0",
+                "id": request["id"],
+                "result": {
+                    "role": "assistant",
+                    "content": {"type": "text", "text": "HI"},
+                    "model": "echo",
+                },
+            }
+            async with http.post(server.url, json=reply, headers=client.headers()) as posted:
+                assert posted.status == 202
+            final = await asyncio.wait_for(events.__anext__(), WAIT)
+            assert final["id"] == call["id"]
+            assert final["result"]["content"][0]["text"] == "model said: HI"
+
+    run(test)
+
+
+def test_elicitation_round_trip_during_a_call(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        call = client.message("tools/call", {"name": "ask_name", "arguments": {}})
+        async with http.post(server.url, json=call, headers=client.headers()) as response:
+            events = sse_events(response)
+            request = await asyncio.wait_for(events.__anext__(), WAIT)
+            assert request["method"] == "elicitation/create"
+            reply = {
+                "jsonrpc": "2.0",
+                "id": request["id"],
+                "result": {"action": "accept", "content": {"value": "Ada"}},
+            }
+            async with http.post(server.url, json=reply, headers=client.headers()) as posted:
+                assert posted.status == 202
+            final = await asyncio.wait_for(events.__anext__(), WAIT)
+            assert final["result"]["content"][0]["text"] == "hello Ada"
+
+    run(test)
+
+
+def test_concurrent_calls_on_one_session_and_duplicate_ids(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        slow = client.message("tools/call", {"name": "slow", "arguments": {"seconds": 0.3}})
+
+        async def post(message: dict[str, Any]) -> tuple[int, Any]:
+            async with http.post(server.url, json=message, headers=client.headers()) as r:
+                return r.status, await r.json()
+
+        pending = asyncio.ensure_future(post(slow))
+        await asyncio.sleep(0.05)
+        # Same id while the first is in flight: 409, the first one is not disturbed.
+        status, body = await post(dict(slow))
+        assert status == 409
+        assert body["id"] == slow["id"]
+        lists = await asyncio.gather(*(post(client.message("tools/list")) for _ in range(3)))
+        assert [s for s, _ in lists] == [200, 200, 200]
+        status, body = await asyncio.wait_for(pending, WAIT)
+        assert status == 200
+        assert body["result"]["content"][0]["text"] == "slept"
+
+    run(test)
+
+
+def test_request_context_sees_the_http_request(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        client.url = server.url + "?tenant=acme"
+        client.extra_headers["X-Test"] = "yes"
+        result = await client.result("tools/call", {"name": "request_info", "arguments": {}})
+        assert result["structuredContent"] == {
+            "path": "/mcp",
+            "query": {"tenant": "acme"},
+            "x_test": "yes",
+            "transport": "streamable-http",
+            "has_content_type": False,
+        }
+
+    run(test)
+
+
+# -- refusals: 4xx with a body, never a 500 -------------------------------------------------------
+
+
+def test_malformed_json_is_400_parse_error(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        async with http.post(server.url, data=b"{not json", headers=client.headers()) as r:
+            assert r.status == 400
+            body = await r.json()
+            assert body["error"]["code"] == -32700
+        async with http.post(server.url, data=b'{"jsonrpc":"1.0"}', headers=client.headers()) as r:
+            assert r.status == 400
+            assert (await r.json())["error"]["code"] == -32600
+
+    run(test)
+
+
+def test_wrong_content_type_accept_and_method(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        ping = json.dumps(client.message("ping"))
+        headers = client.headers(**{"Content-Type": "text/plain"})
+        async with http.post(server.url, data=ping, headers=headers) as r:
+            assert r.status == 415
+            assert "Content-Type" in (await r.json())["error"]["message"]
+        async with http.post(
+            server.url, data=ping, headers=client.headers(Accept="text/html")
+        ) as r:
+            assert r.status == 406
+        headers = client.headers(Accept="application/json")
+        async with http.get(server.url, headers=headers) as r:
+            assert r.status == 406
+        async with http.put(server.url, data=ping, headers=client.headers()) as r:
+            assert r.status == 405
+            assert "POST" in r.headers["Allow"]
+
+    run(test)
+
+
+def test_foreign_host_and_origin_are_refused() -> None:
+    running = serve(make_server("dns"), port=0)
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            base = {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"}
+            body = initialize_message()
+            evil = dict(base, Host="evil.example.com", Origin="http://evil.example.com")
+            async with http.post(running.url, json=body, headers=evil) as r:
+                assert r.status == 421
+                assert "DNS rebinding" in (await r.json())["error"]["message"]
+            evil = dict(base, Origin="http://evil.example.com")
+            async with http.post(running.url, json=body, headers=evil) as r:
+                assert r.status == 403
+            good = dict(base, Host=f"localhost:{running.port}", Origin="http://localhost:5173")
+            async with http.post(running.url, json=body, headers=good) as r:
+                assert r.status == 200
+            good = dict(base, Host=f"[::1]:{running.port}")
+            async with http.post(running.url, json=body, headers=good) as r:
+                assert r.status == 200
+
+        run(test)
+    finally:
+        running.stop()
+
+
+def test_allow_lists_are_configurable() -> None:
+    running = serve(
+        make_server("lists"),
+        port=0,
+        allowed_hosts=["mcp.example.com"],
+        allowed_origins=["https://app.example.com"],
+    )
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            base = {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"}
+            body = initialize_message()
+            ok = dict(base, Host="mcp.example.com:443", Origin="https://app.example.com")
+            async with http.post(running.url, json=body, headers=ok) as r:
+                assert r.status == 200
+            async with http.post(running.url, json=body, headers=base) as r:
+                assert r.status == 421  # 127.0.0.1 is not on this list
+            bad = dict(base, Host="mcp.example.com", Origin="https://other.example.com")
+            async with http.post(running.url, json=body, headers=bad) as r:
+                assert r.status == 403
+
+        run(test)
+    finally:
+        running.stop()
+
+
+def test_body_too_large_is_413() -> None:
+    running = serve(make_server("small"), port=0, max_body_size=1000)
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            client = await connected(http, running)
+            big = client.message("tools/call", {"name": "add", "arguments": {"pad": "x" * 2000}})
+            async with http.post(running.url, json=big, headers=client.headers()) as r:
+                assert r.status == 413
+                assert "Payload Too Large" in (await r.json())["error"]["message"]
+
+            async def chunks() -> Any:  # no Content-Length: counted while reading
+                for _ in range(5):
+                    yield b" " * 400
+
+            async with http.post(running.url, data=chunks(), headers=client.headers()) as r:
+                assert r.status == 413
+            assert (await client.result("ping")) == {}
+
+        run(test)
+    finally:
+        running.stop()
+
+
+def test_max_sessions_answers_503_with_retry_after() -> None:
+    running = serve(make_server("few", max_sessions=2), port=0)
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            first = await connected(http, running)
+            await connected(http, running)
+            async with http.post(
+                running.url,
+                json=initialize_message(),
+                headers={"Accept": ACCEPT_BOTH, "Content-Type": "application/json"},
+            ) as r:
+                assert r.status == 503
+                assert r.headers["Retry-After"] == "1"
+                assert "maximum of 2 sessions" in (await r.json())["error"]["message"]
+            async with http.delete(running.url, headers=first.headers()) as r:
+                assert r.status == 204
+            await connected(http, running)  # room again
+
+        run(test)
+    finally:
+        running.stop()
+
+
+def test_concurrency_limit_answers_503() -> None:
+    running = serve(make_server("busy"), port=0, max_concurrent_requests=1)
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            client = await connected(http, running)
+            slow = client.message("tools/call", {"name": "slow", "arguments": {"seconds": 0.5}})
+
+            async def post(message: dict[str, Any]) -> int:
+                async with http.post(running.url, json=message, headers=client.headers()) as r:
+                    await r.read()
+                    return r.status
+
+            pending = asyncio.ensure_future(post(slow))
+            await asyncio.sleep(0.1)
+            assert await post(client.message("ping")) == 503
+            assert await asyncio.wait_for(pending, WAIT) == 200
+
+        run(test)
+    finally:
+        running.stop()
+
+
+def test_hostile_inputs_never_get_a_500(server: HttpServer) -> None:
+    rng = random.Random(1234)
+    samples: list[bytes] = [
+        b"",
+        b"null",
+        b"[]",
+        b"[1,2]",
+        b'{"jsonrpc":"2.0"}',
+        b'{"jsonrpc":"2.0","id":null,"method":"ping"}',
+        b'{"jsonrpc":"2.0","id":{},"method":"ping"}',
+        b'{"jsonrpc":"2.0","id":1,"method":42}',
+        b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[1]}',
+        b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":7}}',
+        b'[{"jsonrpc":"2.0","id":1,"method":"ping"}]',
+        b"\xff\xfe\x00",
+        b"[" * 5000,
+        b'{"a":' * 3000,
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "x" * 10000}).encode(),
+    ]
+    for _ in range(60):
+        samples.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 64))))
+
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        header_sets = [
+            client.headers(),
+            client.headers(**{"Mcp-Session-Id": "../\u00e9 \u00ff"}),
+            client.headers(**{"MCP-Protocol-Version": "\u00e9"}),
+            client.headers(Accept=",,;q=;"),
+            {"Content-Type": "application/json"},
+        ]
+        statuses = set()
+        for i, data in enumerate(samples):
+            headers = header_sets[i % len(header_sets)]
+            try:
+                async with http.post(server.url, data=data, headers=headers) as r:
+                    statuses.add(r.status)
+                    body = await r.read()
+                    assert r.status < 500, (data[:80], r.status, body[:200])
+            except (aiohttp.ClientError, ValueError):
+                pass  # aiohttp's client refused to send it: nothing to check
+        assert statuses, "no request was answered"
+        assert (await client.result("ping")) == {}  # the server is still fine
+
+    run(test)
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="path must start"):
+        HttpOptions(path="mcp")
+    with pytest.raises(TypeError, match="unknown HTTP transport option"):
+        serve(make_server("opts"), port=0, nonsense=1)
+
+
+# -- http_app: mounted in an application of the user's, with routes of its own -----------------
+
+
+def test_http_app_mounts_in_a_users_app_with_extra_routes() -> None:
+    async def main() -> None:
+        mcp_app = http_app(make_server("mounted"), path="/mcp")
+
+        async def health(_request: web.Request) -> web.Response:
+            return web.json_response({"ok": True})
+
+        mcp_app.router.add_get("/health", health)
+        main_app = web.Application()
+        main_app.add_subapp("/api", mcp_app)
+        runner = web.AppRunner(main_app, shutdown_timeout=5.0)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = runner.addresses[0][1]
+            url = f"http://127.0.0.1:{port}/api/mcp"
+            timeout = aiohttp.ClientTimeout(total=WAIT)
+            async with aiohttp.ClientSession(timeout=timeout) as http:
+                async with http.get(f"http://127.0.0.1:{port}/api/health") as r:
+                    assert await r.json() == {"ok": True}
+                client = RawClient(http, url)
+                await client.initialize()
+                result = await client.result(
+                    "tools/call", {"name": "request_info", "arguments": {}}
+                )
+                assert result["structuredContent"]["path"] == "/api/mcp"
+                # A GET stream open at shutdown does not hold the cleanup up.
+                headers = client.headers(Accept="text/event-stream")
+                async with http.get(url, headers=headers) as stream:
+                    assert stream.status == 200
+                    started = time.monotonic()
+                    await asyncio.wait_for(runner.cleanup(), WAIT)
+                    assert time.monotonic() - started < 3.0
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(asyncio.wait_for(main(), 4 * WAIT))
+
+
+# -- server.run(transport="http"): a real process, stopped with SIGTERM -----------------------
+
+RUN_SCRIPT = """
+import sys
+from tests.transports.http_fixture import make_server
+make_server("process").run(transport="http", host="127.0.0.1", port=int(sys.argv[1]))
+"""
+
+
+def test_server_run_http_serves_until_interrupted() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    repo = Path(__file__).resolve().parents[2]
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")])),
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUN_SCRIPT, str(port)],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            url = f"http://127.0.0.1:{port}/mcp"
+            deadline = time.monotonic() + WAIT
+            while True:
+                try:
+                    client = RawClient(http, url)
+                    await client.initialize()
+                    break
+                except aiohttp.ClientConnectionError:
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.05)
+            result = await client.result(
+                "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}}
+            )
+            assert result["structuredContent"] == {"result": 3}
+
+        run(test)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(WAIT) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(WAIT)
+
+
+def test_batches_at_2025_03_26(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = RawClient(http, server.url, version=None)  # 2025-03-26 clients send no header
+        init = await client.initialize(version="2025-03-26")
+        assert init["result"]["protocolVersion"] == "2025-03-26"
+        batch = [
+            client.message("ping"),
+            client.message("tools/call", {"name": "add", "arguments": {"a": 1, "b": 1}}),
+            {"jsonrpc": "2.0", "method": "notifications/progress", "params": {}},
+        ]
+        async with http.post(server.url, json=batch, headers=client.headers()) as r:
+            assert r.status == 200
+            answers = await r.json()
+        assert isinstance(answers, list)
+        by_id = {answer["id"]: answer for answer in answers}
+        assert by_id[batch[0]["id"]]["result"] == {}
+        assert by_id[batch[1]["id"]]["result"]["structuredContent"] == {"result": 2}
+        # Notifications only: 202.
+        only = [{"jsonrpc": "2.0", "method": "notifications/initialized"}]
+        async with http.post(server.url, json=only, headers=client.headers()) as r:
+            assert r.status == 202
+        # A later revision has no batches.
+        headers = client.headers(**{"MCP-Protocol-Version": "2025-06-18"})
+        async with http.post(server.url, json=batch[:1], headers=headers) as r:
+            assert r.status == 400
+            assert "batches are not allowed" in (await r.json())["error"]["message"]
+        # Without the header a session's negotiated version applies (no batches at 2025-06-18).
+        later = RawClient(http, server.url, version=None)
+        await later.initialize(version="2025-06-18")
+        async with http.post(
+            server.url, json=[later.message("ping")], headers=later.headers()
+        ) as r:
+            assert r.status == 400
+            assert "2025-06-18" in (await r.json())["error"]["message"]
+        # Nor with a header that claims 2025-03-26 (the session would refuse the batch).
+        headers = later.headers(**{"MCP-Protocol-Version": "2025-03-26"})
+        async with http.post(server.url, json=[later.message("ping")], headers=headers) as r:
+            assert r.status == 400
+
+    run(test)
+
+
+def test_an_expired_session_answers_404() -> None:
+    running = serve(make_server("idle", session_idle_timeout=0.2), port=0)
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            client = await connected(http, running)
+            sid = client.session_id
+            deadline = time.monotonic() + WAIT
+            while sid in running.transport.session_ids:
+                assert time.monotonic() < deadline, "the idle session never expired"
+                await asyncio.sleep(0.05)
+            status, _, found = await client.call("ping")
+            assert status == 404
+            assert "expired" in found[0]["error"]["message"]
+
+        run(test)
+    finally:
+        running.stop()
+
+
+def test_a_client_that_drops_its_stream_does_not_hurt_the_session(server: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        call = client.message("tools/call", {"name": "ask_model", "arguments": {"prompt": "x"}})
+        async with http.post(server.url, json=call, headers=client.headers()) as response:
+            events = sse_events(response)
+            request = await asyncio.wait_for(events.__anext__(), WAIT)
+            assert request["method"] == "sampling/createMessage"
+            response.close()  # the client goes away mid-call (not a cancel)
+        reply = {
+            "jsonrpc": "2.0",
+            "id": request["id"],
+            "result": {
+                "role": "assistant",
+                "content": {"type": "text", "text": "late"},
+                "model": "m",
+            },
+        }
+        async with http.post(server.url, json=reply, headers=client.headers()) as posted:
+            assert posted.status == 202
+        # The call ends, its response has nowhere to go; the session works on.
+        result = await client.result("tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
+        assert result["structuredContent"] == {"result": 3}
+
+    run(test)
+
+
+def test_stopping_the_server_ends_open_streams_quickly() -> None:
+    running = serve(make_server("stopping"), port=0)
+    stopped = False
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            nonlocal stopped
+            client = await connected(http, running)
+            headers = client.headers(Accept="text/event-stream")
+            async with http.get(running.url, headers=headers) as stream:
+                assert stream.status == 200
+                started = time.monotonic()
+                await asyncio.get_running_loop().run_in_executor(None, running.stop)
+                stopped = True
+                assert time.monotonic() - started < 5.0
+                assert await asyncio.wait_for(stream.read(), WAIT) == b""
+
+        run(test)
+    finally:
+        if not stopped:
+            running.stop()
+
+
+def test_run_names_the_transports_it_knows() -> None:
+    with pytest.raises(ValueError, match="'http'"):
+        make_server("unknown").run(transport="carrier-pigeon")
+
+
+def test_an_open_get_stream_keeps_the_session_alive() -> None:
+    running = serve(make_server("kept", session_idle_timeout=0.3), port=0)
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            client = await connected(http, running)
+            headers = client.headers(Accept="text/event-stream")
+            async with http.get(running.url, headers=headers) as stream:
+                assert stream.status == 200
+                await asyncio.sleep(1.0)  # > 3 idle timeouts
+                assert client.session_id in running.transport.session_ids
+                assert (await client.result("ping")) == {}
+            # Without the stream the session expires.
+            deadline = time.monotonic() + WAIT
+            while client.session_id in running.transport.session_ids:
+                assert time.monotonic() < deadline, "the idle session never expired"
+                await asyncio.sleep(0.05)
+
+        run(test)
+    finally:
+        running.stop()
