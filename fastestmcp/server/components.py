@@ -508,6 +508,7 @@ class Resource(Component):
     mime_type: str | None = None
     size: int | None = None
     annotations: wire.Annotations | None = None
+    timeout: float | None = None
     _wire: wire.Resource = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -549,6 +550,7 @@ class Resource(Component):
         meta: Mapping[str, Any] | None = None,
         version: str | None = None,
         enabled: bool = True,
+        timeout: float | None = None,
     ) -> Resource:
         """Build a resource from a handler that takes no arguments (but may take `Context`).
 
@@ -566,6 +568,7 @@ class Resource(Component):
             meta: The resource's ``_meta``.
             version: Its version.
             enabled: Visible before visibility rules apply.
+            timeout: Seconds the pipeline lets a read/render run, or ``None``.
 
         Returns:
             The resource.
@@ -598,6 +601,7 @@ class Resource(Component):
             meta=dict(meta) if meta is not None else None,
             version=_check_version(version, label),
             enabled=bool(enabled),
+            timeout=_timeout(timeout, label),
             uri=uri,
             handler=handler,
             mime_type=_check_mime(mime_type, label),
@@ -657,6 +661,7 @@ class ResourceTemplate(Component):
     converter: CaptureConverter
     mime_type: str | None = None
     annotations: wire.Annotations | None = None
+    timeout: float | None = None
     _wire: wire.ResourceTemplate = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -701,6 +706,7 @@ class ResourceTemplate(Component):
         meta: Mapping[str, Any] | None = None,
         version: str | None = None,
         enabled: bool = True,
+        timeout: float | None = None,
     ) -> ResourceTemplate:
         """Build a resource template from a handler whose parameters are its variables.
 
@@ -722,6 +728,7 @@ class ResourceTemplate(Component):
             meta: The template's ``_meta``.
             version: Its version.
             enabled: Visible before visibility rules apply.
+            timeout: Seconds the pipeline lets a read/render run, or ``None``.
 
         Returns:
             The resource template.
@@ -770,6 +777,7 @@ class ResourceTemplate(Component):
             meta=dict(meta) if meta is not None else None,
             version=_check_version(version, label),
             enabled=bool(enabled),
+            timeout=_timeout(timeout, label),
             uri_template=uri_template,
             template=template,
             handler=handler,
@@ -857,6 +865,7 @@ class Prompt(Component):
     arguments: tuple[wire.PromptArgument, ...] = ()
     _required: tuple[str, ...] = field(init=False, repr=False)
     _parse_json: frozenset[str] = field(init=False, repr=False)
+    timeout: float | None = None
     _wire: wire.Prompt = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -894,6 +903,7 @@ class Prompt(Component):
         meta: Mapping[str, Any] | None = None,
         version: str | None = None,
         enabled: bool = True,
+        timeout: float | None = None,
     ) -> Prompt:
         """Build a prompt from a handler.
 
@@ -914,6 +924,7 @@ class Prompt(Component):
             meta: The prompt's ``_meta``.
             version: Its version.
             enabled: Visible before visibility rules apply.
+            timeout: Seconds the pipeline lets a read/render run, or ``None``.
 
         Returns:
             The prompt.
@@ -960,6 +971,7 @@ class Prompt(Component):
             meta=dict(meta) if meta is not None else None,
             version=_check_version(version, label),
             enabled=bool(enabled),
+            timeout=_timeout(timeout, label),
             handler=handler,
             arguments=declared,
         )

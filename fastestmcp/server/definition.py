@@ -137,6 +137,7 @@ class ResourceOptions(TypedDict, total=False):
     meta: Mapping[str, Any] | None
     version: str | None
     enabled: bool
+    timeout: float | None
     completions: Mapping[str, CompletionSource] | None
 
 
@@ -156,6 +157,7 @@ class TemplateOptions(TypedDict, total=False):
     meta: Mapping[str, Any] | None
     version: str | None
     enabled: bool
+    timeout: float | None
     completions: Mapping[str, CompletionSource] | None
 
 
@@ -174,6 +176,7 @@ class PromptOptions(TypedDict, total=False):
     meta: Mapping[str, Any] | None
     version: str | None
     enabled: bool
+    timeout: float | None
     completions: Mapping[str, CompletionSource] | None
 
 

@@ -105,12 +105,10 @@ async def read_resource(
     component = found.component
     if isinstance(component, ResourceTemplate):
         return await _timed(
-            getattr(component, "timeout", None),
+            component.timeout,
             component.run(params.uri, ctx, run_sync=session.run_sync),
         )
-    return await _timed(
-        getattr(component, "timeout", None), component.run(ctx, run_sync=session.run_sync)
-    )
+    return await _timed(component.timeout, component.run(ctx, run_sync=session.run_sync))
 
 
 async def subscribe(
@@ -149,7 +147,7 @@ async def get_prompt(
             {"name": params.name},
         )
     return await _timed(
-        getattr(prompt, "timeout", None),
+        prompt.timeout,
         prompt.run(params.arguments, ctx, run_sync=session.run_sync),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -193,3 +195,41 @@ def test_a_tampered_or_foreign_cursor_is_invalid_params(paged):
     finally:
         conn.close()
         other.close()
+
+
+def test_resources_templates_and_prompts_have_a_per_component_timeout() -> None:
+    """A read or render that runs past its component's `timeout` is answered -32603 naming
+    the timeout, long before the handler would finish."""
+    app = fastestmcp.server("timeouts")
+
+    @app.resource("slow://one", timeout=0.2)
+    async def slow_resource() -> str:
+        await asyncio.sleep(30)
+        return "never"
+
+    @app.resource("slow://items/{n}", timeout=0.2)
+    async def slow_template(n: int) -> str:
+        await asyncio.sleep(30)
+        return "never"
+
+    @app.prompt(timeout=0.2)
+    async def slow_prompt() -> str:
+        await asyncio.sleep(30)
+        return "never"
+
+    handle = fastestmcp.start(app)
+    try:
+        conn = MemoryConnection.open(handle)
+        began = time.monotonic()
+        for method, params in (
+            ("resources/read", {"uri": "slow://one"}),
+            ("resources/read", {"uri": "slow://items/3"}),
+            ("prompts/get", {"name": "slow_prompt"}),
+        ):
+            with pytest.raises(McpError) as info:
+                conn.request(method, params, timeout=10)
+            assert info.value.code == -32603
+            assert "timed out after 0.2 s" in info.value.message
+        assert time.monotonic() - began < 20  # generous: far below one 30 s handler
+    finally:
+        handle.stop()
