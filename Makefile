@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench conformance clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,8 +30,14 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# The official MCP conformance suite (pinned npm versions, Node from PyPI) against
+# tests/conformance/everything_server.py; exits non-zero unless every scenario passes.
+conformance: $(STAMP)
+	$(BIN)/python tests/conformance/run.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/actors.py --write benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/stdio.py --write benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

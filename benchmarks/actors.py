@@ -592,6 +592,24 @@ def run_case(case: Case, quick: bool) -> Metrics:
     )
 
 
+SECTION = "actors"
+
+
+def write_section(path: Path, name: str, text: str) -> None:
+    """Put `text` in `path` between the markers of section `name`, keeping the rest of the file
+    (other benchmarks' sections): `make bench` runs several scripts into one RESULTS.md."""
+    begin, end = f"<!-- {name}: begin (written by a benchmark script) -->", f"<!-- {name}: end -->"
+    block = f"{begin}\n{text.rstrip()}\n{end}\n"
+    old = path.read_text() if path.exists() else ""
+    start = old.find(begin)
+    stop = old.find(end, start) if start >= 0 else -1
+    if stop >= 0:
+        new = old[:start] + block + old[stop + len(end) :].removeprefix("\n")
+    else:
+        new = (old.rstrip() + "\n\n" if old.strip() else "") + block
+    path.write_text(new)
+
+
 def fmt(value: float, unit: str) -> str:
     if unit == "/s":
         return f"{value / 1000:.1f}k"
@@ -814,8 +832,8 @@ def parent(args: argparse.Namespace) -> int:
     text = report(results, sizes, args.rounds, command, wall, load)
     print(text, end="")
     if args.write:
-        Path(args.write).write_text(text)
-        print(f"wrote {args.write}", file=sys.stderr)
+        write_section(Path(args.write), SECTION, text)
+        print(f"wrote the {SECTION} section of {args.write}", file=sys.stderr)
     return 0
 
 
