@@ -572,6 +572,16 @@ class Context:
         """Send any server notification to this session's client (tied to this request)."""
         return self._op("notify", method, params, self.request_context.request_id)
 
+    def close_sse_stream(self) -> LoopFuture[bool]:
+        """End the SSE connection carrying this request's messages now; the call goes on.
+
+        Streamable HTTP only (SEP-1699 polling): the client reconnects after the stream's
+        `retry:` delay with `Last-Event-ID` and receives everything sent meanwhile, the result
+        included. True when the stream was closed; False where there is nothing to close
+        (other transports, a client that accepts no SSE, a request already answered).
+        """
+        return self._op("close_stream", self.request_context.request_id)
+
     def notify_resource_updated(self, uri: str) -> LoopFuture[None]:
         """Send `notifications/resources/updated` to every session subscribed to `uri`."""
         return self._op("broadcast", "notifications/resources/updated", uri)

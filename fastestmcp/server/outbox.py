@@ -14,6 +14,11 @@
 # connection rather than growing without limit); frames are sent in the order `send` was
 # called.
 #
+# Optional: an outbox whose frames travel on streams a client can resume (streamable HTTP)
+# has `close_stream(related_request) -> bool`: end the connection carrying that request's frames
+# now, keep the stream (SEP-1699 polling; `Context.close_sse_stream`). The session calls it when
+# present; every other outbox simply lacks it, and the request goes on either way.
+#
 # An HTTP transport may attach what it knows of the HTTP request a frame came with
 # (`HttpRequestInfo`: method, path, query parameters, headers): the session's sink takes it as
 # `SessionSink.frame(data, http)` and puts it in the `RequestContext` of the requests in that

@@ -692,6 +692,13 @@ class SessionActor(LoopActor):
     def _op_notify(self, method: str, params: Any, related: RequestId | None) -> None:
         self._notify(method, params, related)
 
+    def _op_close_stream(self, related: RequestId | None) -> bool:
+        """Ask the transport to end the connection of this request's stream (optional)."""
+        close_stream = getattr(self.outbox, "close_stream", None)
+        if related is None or close_stream is None:
+            return False
+        return bool(close_stream(related))
+
     def _op_request(self, method: str, params: Any, related: RequestId | None) -> LoopFuture[Any]:
         """Send a request to the client; the returned future gets the raw result."""
         self._next_out_id += 1

@@ -29,8 +29,21 @@
 # server requests raised just before the client opened its GET stream are not lost, and a
 # client that never opens one costs a bounded amount of memory. A final response whose POST is
 # gone (the client disconnected) is dropped with a log line: a disconnect is not a cancel, the
-# request ran to its end. (Resumability with event ids and `Last-Event-ID` will keep them: see
-# `_Stream` / `_sse_event`, the hooks for the event store.)
+# request ran to its end, unless the client can resume its stream (below).
+#
+# SSE and resumability. Every SSE stream has an id of its own (the GET stream "0", each POST
+# stream "1", "2", ... in the session), every event on it the id `<stream>:<seq>`, unique in the
+# session. Every SSE stream starts with a `retry:` field (`sse_retry` ms) and, from 2025-11-25
+# on, a priming event (an id and empty data: the client can resume before any message).
+# The events are kept in a bounded event store (`event_store.py`). A `GET` with `Last-Event-ID`
+# resumes *that* stream: its events after that id, then live frames if it is still open (a
+# POST stream's events, its final response included, arrive on the resumed GET; a resuming GET
+# takes the stream over from a connection the server has not yet seen die). An id that cannot
+# be resumed (malformed, unknown or expired stream, events after it evicted): 400, never a
+# silent gap. Once a POST stream gave the client an event id, its frames are kept in the store
+# while no connection holds it, not rerouted or dropped. The server may close a POST stream
+# mid-call (SEP-1699: `ctx.close_sse_stream()`, through `HttpOutbox.close_stream`); the
+# client reconnects with `Last-Event-ID` and gets the rest, result included.
 #
 # Security and limits: Host and Origin are validated (DNS rebinding) whenever the connection
 # arrived on a loopback address (or always, with explicit allow-lists): foreign Host -> 421,
@@ -49,7 +62,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import ipaddress
 import secrets
 import signal
 import threading
@@ -57,7 +69,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
 
 import msgspec
 import structlog
@@ -66,7 +77,11 @@ from aiohttp import web
 from fastestmcp.protocol import jsonrpc, versions
 from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import ServerHandle, start, start_async
-from fastestmcp.transports.base import HttpRequestInfo, RequestId
+from fastestmcp.transports._http_common import OriginPolicy, read_body
+from fastestmcp.transports._http_common import http_info as _http_info
+from fastestmcp.transports._http_common import refuse as _refuse
+from fastestmcp.transports.base import RequestId
+from fastestmcp.transports.event_store import EventStore, InMemoryEventStore
 from supervisors import MaxChildrenError, Runtime
 
 if TYPE_CHECKING:
@@ -89,9 +104,10 @@ log = structlog.get_logger("fastestmcp.transports.http")
 
 DEFAULT_PATH: Final = "/mcp"
 SESSION_HEADER: Final = "Mcp-Session-Id"
+LAST_EVENT_ID_HEADER: Final = "Last-Event-ID"
+STANDALONE_STREAM: Final = "0"
 VERSION_HEADER: Final = "MCP-Protocol-Version"
 TRANSPORT_NAME: Final = "streamable-http"
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
 _SESSION_NOT_FOUND: Final = -32001  # what the reference SDKs answer an unknown session with
 
 
@@ -116,6 +132,16 @@ class HttpOptions:
         max_queued_bytes: Bytes queued on one response stream whose client does not read
             before the connection is closed.
         keepalive: Seconds between SSE comment lines on an idle GET stream (None: never).
+        sse_retry: The `retry:` field (milliseconds) at the start of every SSE stream: how long
+            a client waits before it reconnects (None: no field).
+        event_store: Where SSE events are kept for resumption (None: an `InMemoryEventStore`
+            bounded by the next three options).
+        max_stream_events: Events kept per SSE stream for resumption.
+        max_session_events: Events kept per session, over all its streams.
+        ended_stream_grace: Seconds the events of an ended stream stay resumable.
+        close_sse_after: Seconds after which the server closes the connection of a request's
+            SSE stream that is still running (SEP-1699 polling: the client resumes it with
+            `Last-Event-ID`). None: only `ctx.close_sse_stream()` closes one early.
     """
 
     path: str = DEFAULT_PATH
@@ -128,6 +154,12 @@ class HttpOptions:
     standalone_backlog: int = 256
     max_queued_bytes: int = 16 * 1024 * 1024
     keepalive: float | None = 15.0
+    sse_retry: int | None = 1000
+    event_store: EventStore | None = None
+    max_stream_events: int = 256
+    max_session_events: int = 2048
+    ended_stream_grace: float = 60.0
+    close_sse_after: float | None = None
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/"):
@@ -138,6 +170,10 @@ class HttpOptions:
             raise ValueError("max_concurrent_requests must be at least 1 (or None: no limit)")
         if self.standalone_backlog < 0:
             raise ValueError("standalone_backlog must be >= 0")
+        if self.close_sse_after is not None and self.close_sse_after <= 0:
+            raise ValueError("close_sse_after must be > 0 seconds (or None: never)")
+        if self.sse_retry is not None and self.sse_retry < 0:
+            raise ValueError("sse_retry must be >= 0 milliseconds (or None: no retry field)")
 
 
 def _options(options: Mapping[str, Any]) -> HttpOptions:
@@ -197,54 +233,54 @@ def _negotiated(frame: bytes) -> str | None:
 
 
 def _sse_event(frame: bytes, event_id: str | None = None) -> bytes:
-    """One SSE `message` event (frames are compact JSON: no raw newline in them).
-
-    `event_id` is the hook for resumability (an event store keyed by stream and id).
-    """
+    """One SSE `message` event (frames are compact JSON: no raw newline in them)."""
     head = b"event: message\n" if event_id is None else f"id: {event_id}\nevent: message\n".encode()
     return head + b"data: " + frame + b"\n\n"
 
 
-def _error_body(exc: McpError, request_id: RequestId | None = None) -> bytes:
-    return jsonrpc.encode(jsonrpc.error_response(exc, request_id))
+def _sse_start(event_id: str | None, retry: int | None) -> bytes:
+    """What opens an SSE stream: `retry:` and the priming event (an id, empty data)."""
+    lines = "" if retry is None else f"retry: {retry}\n"
+    if event_id is not None:
+        lines = f"id: {event_id}\n{lines}data: \n"
+    return f"{lines}\n".encode() if lines else b""
 
 
-def _refuse(
-    status: int,
-    exc: McpError,
-    request_id: RequestId | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> web.Response:
-    """A 4xx/5xx answer with a JSON-RPC error body that says what was wrong."""
-    return web.Response(
-        status=status,
-        body=_error_body(exc, request_id),
-        content_type="application/json",
-        headers=headers,
-    )
+def _parse_event_id(value: str) -> tuple[str, int] | None:
+    """`<stream>:<seq>` -> (stream, seq); None when it is not one of ours."""
+    stream_id, sep, seq = value.strip().rpartition(":")
+    if not sep or not stream_id or not seq.isdigit() or len(seq) > 18:
+        return None
+    return stream_id, int(seq)
 
 
-# -- one POST's response stream -------------------------------------------------------------------
+# -- SSE streams ---------------------------------------------------------------------------------
 
 
 class _Stream:
-    """The response of one POST that carried requests: a JSON body or an SSE stream.
+    """The response stream of one POST that carried requests: a JSON body or an SSE stream.
 
-    Frames are pushed by the outbox (on the loop) and written by the POST's handler. The stream
-    is done after its final frame: the response to its request (for a batch: the array of
-    responses).
+    Frames are pushed by the outbox (on the loop) and written by whichever connection holds the
+    stream (`conn`): the POST's own, or a GET that resumed it. It becomes an SSE stream (with a
+    `stream_id`; its frames numbered and stored) as soon as something other than a lone final
+    response has to go on it. The stream is done after its final frame: the response to its
+    request (for a batch: the array of responses).
     """
 
     __slots__ = (
         "accepts_json",
         "accepts_sse",
+        "close_requested",
         "closed",
+        "conn",
         "final_seen",
         "frames",
-        "gone",
         "overflowed",
+        "primed",
         "queued",
         "request_ids",
+        "seq",
+        "stream_id",
         "wake",
     )
 
@@ -254,34 +290,42 @@ class _Stream:
         self.request_ids = request_ids
         self.accepts_json = accepts_json
         self.accepts_sse = accepts_sse
-        self.frames: deque[tuple[bytes, bool]] = deque()
+        #: (seq, frame, final) not yet written by the connection holding the stream.
+        self.frames: deque[tuple[int, bytes, bool]] = deque()
         self.wake = asyncio.Event()
         self.queued = 0
         self.final_seen = False
         self.closed = False  # the session ended: no more frames will come
-        self.gone = False  # the client went away, or the stream is finished
+        self.conn: object | None = None  # the connection writing it (None: nobody)
         self.overflowed = False
+        self.stream_id: str | None = None  # set once it is an SSE stream
+        self.seq = 0  # the last event number issued
+        self.primed = False  # the client has an event id of it: it can resume
+        self.close_requested = False  # SEP-1699: end the connection, keep the stream
 
-    def push(self, frame: bytes, final: bool, limit: int) -> bool:
-        """Queue `frame`; False when this stream cannot carry it (the caller reroutes)."""
-        if self.gone or self.final_seen:
-            return False
-        if not final and not self.accepts_sse:
-            return False  # a JSON-only client: only its response goes on this POST
+    def queue(self, seq: int, frame: bytes, final: bool, limit: int) -> None:
+        """Hand a frame to the connection holding the stream (if any)."""
+        if self.conn is None or self.overflowed:
+            return
         self.queued += len(frame)
         if self.queued > limit:
             self.overflowed = True
-            self.gone = True
             self.frames.clear()
             log.error(
                 "a client does not read its response stream; closing the connection",
                 queued_bytes=self.queued,
             )
         else:
-            self.frames.append((frame, final))
-            self.final_seen = final
+            self.frames.append((seq, frame, final))
         self.wake.set()
-        return True
+
+    def detach(self, conn: object) -> None:
+        """Connection `conn` no longer writes the stream (what it had not written is stored)."""
+        if self.conn is conn:
+            self.conn = None
+            self.frames.clear()
+            self.queued = 0
+            self.overflowed = False
 
     def close(self) -> None:
         self.closed = True
@@ -289,17 +333,17 @@ class _Stream:
 
 
 class _Standalone:
-    """The GET stream of a session."""
+    """The GET stream of a session (one connection of its stream "0")."""
 
     __slots__ = ("closed", "frames", "wake")
 
     def __init__(self) -> None:
-        self.frames: deque[bytes] = deque()
+        self.frames: deque[tuple[int, bytes]] = deque()
         self.wake = asyncio.Event()
         self.closed = False
 
-    def push(self, frame: bytes) -> None:
-        self.frames.append(frame)
+    def push(self, seq: int, frame: bytes) -> None:
+        self.frames.append((seq, frame))
         self.wake.set()
 
     def close(self) -> None:
@@ -315,14 +359,43 @@ class _HttpSession:
     id: str
     transport: StreamableHttpTransport
     sink: SessionSink | None = None
+    #: The POST streams by request id (while their frames can still go somewhere).
     streams: dict[RequestId, _Stream] = field(default_factory=dict)
+    #: The open SSE POST streams by stream id (for resumption).
+    sse: dict[str, _Stream] = field(default_factory=dict)
     standalone: _Standalone | None = None
-    backlog: deque[bytes] = field(default_factory=deque)
+    #: (seq, frame) for the GET stream while none is open.
+    backlog: deque[tuple[int, bytes]] = field(default_factory=deque)
+    standalone_seq: int = 0
+    last_stream: int = 0
     ended: bool = False
     #: The protocol version `initialize` negotiated (None until then).
     version: str | None = None
     #: Who created the session (the auth hook: requests from anyone else get 404).
     principal: Any = None
+
+    @property
+    def store(self) -> EventStore:
+        return self.transport.event_store
+
+    def unroute(self, stream: _Stream) -> None:
+        """The client cannot get `stream` back: its later frames go elsewhere or are dropped."""
+        if stream.primed or stream.final_seen:
+            return
+        for request_id in stream.request_ids:
+            if self.streams.get(request_id) is stream:
+                del self.streams[request_id]
+        if stream.stream_id is not None:
+            self.sse.pop(stream.stream_id, None)
+            self.store.end_stream(self.id, stream.stream_id)
+
+    def priming(self) -> bool:
+        """Does this session's client take priming events (empty data)? From 2025-11-25 on."""
+        return self.version is None or versions.features(self.version).sse_polling
+
+
+def _event_id(stream_id: str, seq: int) -> str:
+    return f"{stream_id}:{seq}"
 
 
 class HttpOutbox:
@@ -333,12 +406,10 @@ class HttpOutbox:
 
     def send(self, frame: bytes, related_request: RequestId | None = None) -> None:
         session = self._session
-        limit = session.transport.options.max_queued_bytes
         if related_request is not None:
             stream = session.streams.get(related_request)
-            peek = _peek(frame)
-            final = peek.method is None
-            if stream is not None and stream.push(frame, final, limit):
+            final = _peek(frame).method is None
+            if stream is not None and self._push(stream, frame, final):
                 return
             if final:
                 log.info(
@@ -349,12 +420,76 @@ class HttpOutbox:
                 return
         elif frame[:1] == b"[":  # a batch's responses, as one array (2025-03-26)
             stream = self._batch_stream(frame)
-            if stream is None or not stream.push(frame, True, limit):
+            if stream is None or not self._push(stream, frame, True):
                 log.info(
                     "batch responses dropped: the client's stream is gone", session_id=session.id
                 )
             return
         self._standalone(frame)
+
+    def _push(self, stream: _Stream, frame: bytes, final: bool) -> bool:
+        """Put `frame` on `stream`; False when it cannot carry it (the caller reroutes)."""
+        session = self._session
+        limit = session.transport.options.max_queued_bytes
+        if stream.final_seen or stream.closed:
+            return False
+        if stream.stream_id is None:
+            if stream.conn is None:
+                return False  # its POST is gone and never gave the client an event id
+            if final and stream.accepts_json:  # a plain JSON answer
+                stream.queue(0, frame, True, limit)
+                self._finish(stream)
+                return True
+            if not stream.accepts_sse:
+                return False  # a JSON-only client: only its response goes on this POST
+            self._open_sse(stream)
+        assert stream.stream_id is not None
+        stream.seq += 1
+        session.store.append(session.id, stream.stream_id, stream.seq, frame)
+        stream.queue(stream.seq, frame, final, limit)
+        if final:
+            self._finish(stream)
+        return True
+
+    def _open_sse(self, stream: _Stream) -> None:
+        session = self._session
+        session.last_stream += 1
+        stream.stream_id = str(session.last_stream)
+        session.sse[stream.stream_id] = stream
+        session.store.open_stream(session.id, stream.stream_id)
+
+    def _finish(self, stream: _Stream) -> None:
+        """The final frame is out: the stream takes no more frames (it stays resumable)."""
+        session = self._session
+        stream.final_seen = True
+        stream.wake.set()
+        for request_id in stream.request_ids:
+            if session.streams.get(request_id) is stream:
+                del session.streams[request_id]
+        if stream.stream_id is not None:
+            session.sse.pop(stream.stream_id, None)
+            session.store.end_stream(session.id, stream.stream_id)
+
+    def close_stream(self, related_request: RequestId) -> bool:
+        """SEP-1699: end the connection of the SSE stream of `related_request`, keep the stream.
+
+        The client reconnects with `Last-Event-ID` and gets what follows, the response
+        included. False when that is not possible (no such stream, it is finished, or its
+        client cannot resume: it accepts no SSE, or an old revision and nothing was sent yet).
+        """
+        session = self._session
+        stream = session.streams.get(related_request)
+        if stream is None or stream.final_seen or stream.closed or stream.conn is None:
+            return False
+        if stream.stream_id is None:
+            if not (stream.accepts_sse and session.priming()):
+                return False
+            self._open_sse(stream)
+        elif not (stream.primed or stream.frames or session.priming()):
+            return False
+        stream.close_requested = True
+        stream.wake.set()
+        return True
 
     def _batch_stream(self, frame: bytes) -> _Stream | None:
         try:
@@ -370,8 +505,13 @@ class HttpOutbox:
         session = self._session
         if session.ended:
             return
+        if session.standalone_seq == 0:
+            session.store.open_stream(session.id, STANDALONE_STREAM)
+        session.standalone_seq += 1
+        seq = session.standalone_seq
+        session.store.append(session.id, STANDALONE_STREAM, seq, frame)
         if session.standalone is not None and not session.standalone.closed:
-            session.standalone.push(frame)
+            session.standalone.push(seq, frame)
             return
         bound = session.transport.options.standalone_backlog
         if len(session.backlog) >= bound:
@@ -384,7 +524,7 @@ class HttpOutbox:
                 session_id=session.id,
                 backlog=bound,
             )
-        session.backlog.append(frame)
+        session.backlog.append((seq, frame))
 
     def close(self) -> None:
         """The session ended: finish its streams and forget it (its id now answers 404)."""
@@ -393,11 +533,12 @@ class HttpOutbox:
             return
         session.ended = True
         session.transport._forget(session)
-        for stream in list(session.streams.values()):
+        for stream in list(session.streams.values()) + list(session.sse.values()):
             stream.close()
         if session.standalone is not None:
             session.standalone.close()
         session.backlog.clear()
+        session.store.drop_session(session.id)
 
 
 # -- request parsing helpers ---------------------------------------------------------------------
@@ -432,29 +573,6 @@ def _refused_q(param: str) -> bool:
         return False
 
 
-def _host_name(value: str) -> str:
-    """`example.com:8080` -> `example.com`; `[::1]:80` -> `::1` (lower-cased)."""
-    value = value.strip().lower()
-    if value.startswith("["):
-        return value[1:].partition("]")[0]
-    if value.count(":") == 1:
-        return value.partition(":")[0]
-    return value
-
-
-def _http_info(request: web.Request) -> HttpRequestInfo:
-    headers: dict[str, str] = {}
-    for key, value in request.headers.items():
-        name = key.lower()
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return HttpRequestInfo(
-        method=request.method,
-        path=request.path,
-        query_params=dict(request.query),
-        headers=headers,
-    )
-
-
 def _bad_request(message: str, request_id: RequestId | None = None) -> web.Response:
     return _refuse(400, InvalidRequest(f"Bad Request: {message}"), request_id)
 
@@ -477,6 +595,12 @@ class StreamableHttpTransport:
         self._sessions: dict[str, _HttpSession] = {}
         self._in_flight = 0
         self._closing = False
+        options = self.options
+        self.event_store: EventStore = options.event_store or InMemoryEventStore(
+            max_events_per_stream=options.max_stream_events,
+            max_events_per_session=options.max_session_events,
+            ended_stream_grace=options.ended_stream_grace,
+        )
 
     def attach(self, handle: ServerHandle) -> None:
         self.handle = handle
@@ -507,7 +631,7 @@ class StreamableHttpTransport:
         """End every open stream (so the server can stop without waiting for clients)."""
         self._closing = True
         for session in list(self._sessions.values()):
-            for stream in list(session.streams.values()):
+            for stream in list(session.streams.values()) + list(session.sse.values()):
                 stream.close()
             if session.standalone is not None:
                 session.standalone.close()
@@ -541,65 +665,12 @@ class StreamableHttpTransport:
 
     # -- Host and Origin (DNS rebinding) ---------------------------------------------------------
 
-    def _protecting(self, request: web.Request) -> bool:
-        setting = self.options.dns_rebinding_protection
-        if setting is not None:
-            return setting
-        if self.options.allowed_hosts is not None or self.options.allowed_origins is not None:
-            return True
-        sockname = request.transport.get_extra_info("sockname") if request.transport else None
-        if not sockname:
-            return True  # unknown (e.g. a Unix socket): be safe
-        try:
-            return ipaddress.ip_address(str(sockname[0]).partition("%")[0]).is_loopback
-        except ValueError:
-            return True
-
     def _check_origin(self, request: web.Request) -> web.Response | None:
-        if not self._protecting(request):
-            return None
-        host = request.headers.get("Host", "")
-        if not self._host_allowed(host):
-            return _refuse(
-                421,
-                InvalidRequest(
-                    f"Misdirected Request: Host {host!r} is not served here (DNS rebinding "
-                    "protection); allow it with allowed_hosts"
-                ),
-            )
-        origin = request.headers.get("Origin")
-        if origin is not None and not self._origin_allowed(origin):
-            return _refuse(
-                403,
-                InvalidRequest(
-                    f"Forbidden: Origin {origin!r} is not allowed (DNS rebinding protection); "
-                    "allow it with allowed_origins"
-                ),
-            )
-        return None
-
-    def _host_allowed(self, host: str) -> bool:
-        if not host:
-            return False
-        allowed = self.options.allowed_hosts
-        if allowed is None:
-            return _host_name(host) in _LOOPBACK_NAMES
-        value = host.strip().lower()
-        name = _host_name(value)
-        return any(entry.lower() in (value, name) for entry in allowed)
-
-    def _origin_allowed(self, origin: str) -> bool:
-        allowed = self.options.allowed_origins
-        if allowed is not None:
-            return "*" in allowed or origin.strip().lower().rstrip("/") in {
-                entry.lower().rstrip("/") for entry in allowed
-            }
-        try:
-            parts = urlsplit(origin.strip())
-            name = parts.hostname
-        except ValueError:
-            return False
-        return parts.scheme in ("http", "https") and name in _LOOPBACK_NAMES
+        options = self.options
+        policy = OriginPolicy(
+            options.dns_rebinding_protection, options.allowed_hosts, options.allowed_origins
+        )
+        return policy.check(request)
 
     # -- sessions ----------------------------------------------------------------------------------
 
@@ -744,39 +815,21 @@ class StreamableHttpTransport:
                     request_id,
                 )
         stream = _Stream(tuple(request_ids), accepts_json=json_ok, accepts_sse=sse_ok)
+        conn = stream.conn = object()
         for request_id in request_ids:
             session.streams[request_id] = stream
         self._in_flight += 1
         try:
             sink.frame(body, info)
-            return await self._respond(request, session, stream, initialize is not None)
+            return await self._respond(request, session, stream, conn, initialize is not None)
         finally:
             self._in_flight -= 1
-            stream.gone = True
-            for request_id in request_ids:
-                if session.streams.get(request_id) is stream:
-                    del session.streams[request_id]
+            stream.detach(conn)
+            if stream.conn is None:
+                session.unroute(stream)  # unless the client can resume it
 
     async def _read_body(self, request: web.Request) -> bytes | web.Response:
-        limit = self.options.max_body_size
-        too_large = _refuse(
-            413,
-            InvalidRequest(
-                f"Payload Too Large: the body is over {limit} bytes; send smaller messages"
-            ),
-        )
-        if request.content_length is not None and request.content_length > limit:
-            return too_large
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.content.iter_any():
-            size += len(chunk)
-            if size > limit:
-                return too_large
-            chunks.append(chunk)
-        if not chunks:
-            return _refuse(400, InvalidRequest("Bad Request: the body is empty; send a message"))
-        return b"".join(chunks)
+        return await read_body(request, self.options.max_body_size)
 
     def _end(self, session: _HttpSession) -> None:
         self._forget(session)
@@ -784,58 +837,105 @@ class StreamableHttpTransport:
             self.handle.end_session(session.id)
 
     async def _respond(
-        self, request: web.Request, session: _HttpSession, stream: _Stream, initialize: bool
+        self,
+        request: web.Request,
+        session: _HttpSession,
+        stream: _Stream,
+        conn: object,
+        initialize: bool,
     ) -> web.StreamResponse:
         headers = {SESSION_HEADER: session.id}
-        response: web.StreamResponse | None = None
         while True:
-            await stream.wake.wait()
-            stream.wake.clear()
             if stream.overflowed:
                 if request.transport is not None:
                     request.transport.close()
-                return response or web.Response(status=503)
-            while stream.frames:
-                frame, final = stream.frames.popleft()
+                return web.Response(status=503)
+            if stream.frames and stream.stream_id is None:  # a plain JSON answer
+                _, frame, _ = stream.frames.popleft()
+                if initialize:
+                    if _peek(frame).error is not None:
+                        self._end(session)  # a failed initialize issues no session
+                        headers = {}
+                    else:
+                        session.version = _negotiated(frame)
+                return web.Response(body=frame, content_type="application/json", headers=headers)
+            if stream.stream_id is not None:
+                response = await self._start_sse(request, headers, session, stream.stream_id, 0)
+                stream.primed = stream.primed or session.priming()
+                return await self._pump(request, response, session, stream, conn)
+            if stream.closed:
+                if self._closing:
+                    return self._busy("the server is shutting down")
+                return _session_not_found()
+            stream.wake.clear()
+            await stream.wake.wait()
+
+    async def _pump(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        session: _HttpSession,
+        stream: _Stream,
+        conn: object,
+    ) -> web.StreamResponse:
+        """Write SSE stream `stream` on `response` while connection `conn` holds it."""
+        assert stream.stream_id is not None
+        stream_id = stream.stream_id
+        close_after = self.options.close_sse_after
+        loop = asyncio.get_running_loop()
+        deadline = None if close_after is None else loop.time() + close_after
+        while stream.conn is conn:
+            if stream.overflowed:
+                if request.transport is not None:
+                    request.transport.close()
+                return response
+            while stream.frames and stream.conn is conn:
+                seq, frame, final = stream.frames.popleft()
                 stream.queued -= len(frame)
-                if response is None and final and stream.accepts_json:
-                    if initialize:
-                        if _peek(frame).error is not None:
-                            self._end(session)  # a failed initialize issues no session
-                            headers = {}
-                        else:
-                            session.version = _negotiated(frame)
-                    return web.Response(
-                        body=frame, content_type="application/json", headers=headers
-                    )
-                if response is None:
-                    response = await self._start_sse(request, headers)
                 try:
-                    await response.write(_sse_event(frame))
+                    await response.write(_sse_event(frame, _event_id(stream_id, seq)))
                 except (ConnectionError, RuntimeError):
-                    stream.gone = True
                     log.info(
                         "client closed its response stream",
                         session_id=session.id,
                         request_ids=list(stream.request_ids),
                     )
                     return response
+                stream.primed = True
                 if final:
-                    with contextlib.suppress(ConnectionError, RuntimeError):
-                        await response.write_eof()
+                    await _finish_sse(response)
                     return response
-            if stream.closed:
-                if response is not None:
-                    with contextlib.suppress(ConnectionError, RuntimeError):
-                        await response.write_eof()
-                    return response
-                if self._closing:
-                    return self._busy("the server is shutting down")
-                return _session_not_found()
+            if stream.conn is not conn:
+                break  # a resuming GET took the stream over
+            if stream.close_requested:  # SEP-1699: the client resumes with Last-Event-ID
+                stream.close_requested = False
+                log.debug("closing an SSE stream mid-call", session_id=session.id, stream=stream_id)
+                break
+            if stream.closed or stream.final_seen:
+                break
+            stream.wake.clear()  # no await since the last check: no wake-up missed
+            if deadline is None or close_after is None:
+                await stream.wake.wait()
+                continue
+            try:
+                await asyncio.wait_for(stream.wake.wait(), max(deadline - loop.time(), 0.0))
+            except TimeoutError:
+                if stream.primed:  # the client can come back
+                    log.debug("closing an SSE stream (close_sse_after)", session_id=session.id)
+                    break
+                deadline = loop.time() + close_after  # not before it has an event id
+        await _finish_sse(response)
+        return response
 
     async def _start_sse(
-        self, request: web.Request, headers: Mapping[str, str]
+        self,
+        request: web.Request,
+        headers: Mapping[str, str],
+        session: _HttpSession | None = None,
+        stream_id: str | None = None,
+        seq: int = 0,
     ) -> web.StreamResponse:
+        """Start an SSE response: the `retry:` field and, for `stream_id`, a priming event."""
         response = web.StreamResponse(
             status=200,
             headers={
@@ -846,9 +946,16 @@ class StreamableHttpTransport:
             },
         )
         await response.prepare(request)
+        priming = stream_id is not None and session is not None and session.priming()
+        opening = _sse_start(
+            _event_id(stream_id, seq) if priming and stream_id is not None else None,
+            self.options.sse_retry,
+        )
+        if opening:
+            await response.write(opening)
         return response
 
-    # -- GET: the standalone stream ----------------------------------------------------------------
+    # -- GET: the standalone stream, or resuming a stream -----------------------------------------
 
     async def _get(self, request: web.Request) -> web.StreamResponse:
         _, sse_ok = _accepts(request)
@@ -866,17 +973,50 @@ class StreamableHttpTransport:
         _, refused = self._check_version(request, session)
         if refused is not None:
             return refused
-        if session.standalone is not None and not session.standalone.closed:
+        last_event_id = request.headers.get(LAST_EVENT_ID_HEADER)
+        resumed: tuple[str, int] | None = None
+        replay: list[tuple[int, bytes]] = []
+        if last_event_id is not None:
+            resumed = _parse_event_id(last_event_id)
+            events = (
+                None
+                if resumed is None
+                else self.event_store.events_after(session.id, resumed[0], resumed[1])
+            )
+            if resumed is None or events is None:
+                return _bad_request(
+                    f"{LAST_EVENT_ID_HEADER} {last_event_id!r} cannot be resumed: the stream "
+                    "is unknown or expired, or events after it are no longer kept; re-issue "
+                    "your request (or open the GET stream without the header)"
+                )
+            replay = events
+            if resumed[0] != STANDALONE_STREAM:
+                return await self._resume(request, session, resumed, replay)
+        elif session.standalone is not None and not session.standalone.closed:
             return _refuse(
                 409,
                 InvalidRequest(
                     "Conflict: this session already has a GET stream open; use that one"
                 ),
             )
+        if session.standalone is not None:
+            session.standalone.close()  # taken over by a resuming GET
         standalone = session.standalone = _Standalone()
-        standalone.frames.extend(session.backlog)
+        if resumed is not None:
+            # What the store still has after the client's id, then what it never kept.
+            last = replay[-1][0] if replay else resumed[1]
+            standalone.frames.extend(replay)
+            standalone.frames.extend(item for item in session.backlog if item[0] > last)
+            first = resumed[1]
+        else:
+            standalone.frames.extend(session.backlog)
+            first = session.backlog[0][0] - 1 if session.backlog else session.standalone_seq
+            if session.standalone_seq == 0:
+                self.event_store.open_stream(session.id, STANDALONE_STREAM)
         session.backlog.clear()
-        response = await self._start_sse(request, {SESSION_HEADER: session.id})
+        response = await self._start_sse(
+            request, {SESSION_HEADER: session.id}, session, STANDALONE_STREAM, first
+        )
         # An open GET stream keeps its session from idle expiry (the client is there, waiting
         # for notifications); the comment lines find dead connections.
         idle = self.server.session_idle_timeout
@@ -887,8 +1027,10 @@ class StreamableHttpTransport:
         sink.touch()
         try:
             while True:
-                while standalone.frames:
-                    await response.write(_sse_event(standalone.frames.popleft()))
+                while standalone.frames and not standalone.closed:
+                    seq, frame = standalone.frames[0]
+                    await response.write(_sse_event(frame, _event_id(STANDALONE_STREAM, seq)))
+                    standalone.frames.popleft()
                 if standalone.closed:
                     break
                 standalone.wake.clear()  # no await since the frames were taken: none missed
@@ -897,8 +1039,7 @@ class StreamableHttpTransport:
                 except TimeoutError:
                     sink.touch()
                     await response.write(b": keepalive\n\n")
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await response.write_eof()
+            await _finish_sse(response)
         except (ConnectionError, RuntimeError):
             log.info("client closed its GET stream", session_id=session.id)
         finally:
@@ -907,6 +1048,40 @@ class StreamableHttpTransport:
                 # What it had not written yet waits for the next GET stream.
                 session.backlog.extendleft(reversed(standalone.frames))
         return response
+
+    async def _resume(
+        self,
+        request: web.Request,
+        session: _HttpSession,
+        resumed: tuple[str, int],
+        replay: list[tuple[int, bytes]],
+    ) -> web.StreamResponse:
+        """GET + Last-Event-ID of a POST stream: its events after that one, then live ones."""
+        stream_id, seq = resumed
+        headers = {SESSION_HEADER: session.id}
+        stream = session.sse.get(stream_id)
+        if stream is None or stream.final_seen or stream.closed:  # ended: replay, then done
+            response = await self._start_sse(request, headers, session, stream_id, seq)
+            try:
+                for number, frame in replay:
+                    await response.write(_sse_event(frame, _event_id(stream_id, number)))
+            except (ConnectionError, RuntimeError):
+                return response
+            await _finish_sse(response)
+            return response
+        # Still open: take it over (a connection the server has not yet seen die lets go).
+        conn = object()
+        stream.conn = conn
+        stream.overflowed = False
+        stream.close_requested = False
+        stream.frames = deque((number, frame, False) for number, frame in replay)
+        stream.queued = sum(len(frame) for _, frame in replay)
+        stream.wake.set()
+        try:
+            response = await self._start_sse(request, headers, session, stream_id, seq)
+            return await self._pump(request, response, session, stream, conn)
+        finally:
+            stream.detach(conn)
 
     # -- DELETE ------------------------------------------------------------------------------------
 
@@ -927,6 +1102,11 @@ class StreamableHttpTransport:
 
 TRANSPORT_KEY: Final = web.AppKey("fastestmcp.transport", StreamableHttpTransport)
 """Where `http_app` keeps its transport: `app[TRANSPORT_KEY].session_ids`..."""
+
+
+async def _finish_sse(response: web.StreamResponse) -> None:
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await response.write_eof()
 
 
 def _session_not_found() -> web.Response:

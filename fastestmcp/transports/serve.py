@@ -58,7 +58,17 @@ def run(server: Server, transport: str = "stdio", **options: Any) -> None:
 
         run_http(server, **options)
         return
+    if transport == "sse":
+        from fastestmcp.transports.sse_legacy import run_sse
+
+        run_sse(server, **options)
+        return
+    if transport in ("websocket", "ws"):
+        from fastestmcp.transports.websocket import run_websocket  # websockets: when used
+
+        run_websocket(server, **options)
+        return
     raise ValueError(
-        f"unknown transport {transport!r}: this version serves 'stdio' and 'http' "
-        "(streamable HTTP; legacy SSE and WebSocket are not there yet)"
+        f"unknown transport {transport!r}: the transports are 'stdio', 'http' (streamable "
+        "HTTP), 'sse' (legacy HTTP+SSE, with streamable HTTP alongside) and 'websocket'"
     )

@@ -108,7 +108,7 @@ def parse_sse(text: str) -> list[dict[str, Any]]:
     found = []
     for event in text.split("\n\n"):
         data = [line[6:] for line in event.split("\n") if line.startswith("data: ")]
-        if data:
+        if data and any(data):  # a priming event (an id, empty data) carries no message
             found.append(json.loads("\n".join(data)))
     return found
 
@@ -121,7 +121,7 @@ async def sse_events(response: aiohttp.ClientResponse) -> AsyncIterator[dict[str
         while b"\n\n" in buffer:
             event, buffer = buffer.split(b"\n\n", 1)
             for line in event.split(b"\n"):
-                if line.startswith(b"data: "):
+                if line.startswith(b"data: ") and line[6:]:  # not a priming event
                     yield json.loads(line[6:])
 
 

@@ -1,0 +1,253 @@
+# What the HTTP transports share: streamable HTTP (`http.py`), legacy HTTP+SSE
+# (`sse_legacy.py`) and, for the Host/Origin checks of its handshake, WebSocket
+# (`websocket.py`).
+#
+# - Refusals: a 4xx/5xx with a JSON-RPC error body that says what was wrong (`refuse`).
+# - DNS rebinding protection (`OriginPolicy`): on connections that arrived on a loopback
+#   address (or always, with explicit allow-lists) a foreign Host is refused (421) and a
+#   foreign Origin too (403). A request without Origin (not a browser) passes.
+# - Bodies read in bounded chunks (`read_body`: 413 over the limit, 400 when empty).
+# - SSE: the response headers and the `message` event framing.
+# - Listening: an aiohttp runner on a runtime's loop (`listen`), and blocking until Ctrl-C or
+#   SIGTERM (`wait_for_interrupt`).
+
+"""Helpers shared by the HTTP transports (not a public API)."""
+
+from __future__ import annotations
+
+import gc
+import ipaddress
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from fastestmcp.protocol import jsonrpc
+from fastestmcp.protocol.errors import InvalidRequest, McpError
+from fastestmcp.transports.base import HttpRequestInfo, RequestId
+
+__all__ = [
+    "LOOPBACK_NAMES",
+    "OriginPolicy",
+    "error_body",
+    "host_name",
+    "http_info",
+    "listen",
+    "read_body",
+    "refuse",
+    "sse_event",
+    "start_sse",
+    "wait_for_interrupt",
+]
+
+LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def error_body(exc: McpError, request_id: RequestId | None = None) -> bytes:
+    """A JSON-RPC error response, encoded."""
+    return jsonrpc.encode(jsonrpc.error_response(exc, request_id))
+
+
+def refuse(
+    status: int,
+    exc: McpError,
+    request_id: RequestId | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    """A 4xx/5xx answer with a JSON-RPC error body that says what was wrong."""
+    return web.Response(
+        status=status,
+        body=error_body(exc, request_id),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def host_name(value: str) -> str:
+    """`example.com:8080` -> `example.com`; `[::1]:80` -> `::1` (lower-cased)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[1:].partition("]")[0]
+    if value.count(":") == 1:
+        return value.partition(":")[0]
+    return value
+
+
+def http_info(request: web.Request) -> HttpRequestInfo:
+    """What a handler sees of the HTTP request a frame came with (headers lower-cased)."""
+    headers: dict[str, str] = {}
+    for key, value in request.headers.items():
+        name = key.lower()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return HttpRequestInfo(
+        method=request.method,
+        path=request.path,
+        query_params=dict(request.query),
+        headers=headers,
+    )
+
+
+# -- Host and Origin (DNS rebinding) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OriginPolicy:
+    """Which Host and Origin values are accepted (see `HttpOptions` for the three settings)."""
+
+    dns_rebinding_protection: bool | None = None
+    allowed_hosts: tuple[str, ...] | None = None
+    allowed_origins: tuple[str, ...] | None = None
+
+    def protecting(self, sockname: Any) -> bool:
+        """Whether to check a connection that arrived on `sockname` (the local address)."""
+        if self.dns_rebinding_protection is not None:
+            return self.dns_rebinding_protection
+        if self.allowed_hosts is not None or self.allowed_origins is not None:
+            return True
+        if not sockname or not isinstance(sockname, tuple):
+            return True  # unknown (e.g. a Unix socket): be safe
+        try:
+            return ipaddress.ip_address(str(sockname[0]).partition("%")[0]).is_loopback
+        except ValueError:
+            return True
+
+    def refusal(
+        self, host: str | None, origin: str | None, sockname: Any
+    ) -> tuple[int, str] | None:
+        """(status, message) when the request must be refused, else None."""
+        if not self.protecting(sockname):
+            return None
+        host = host or ""
+        if not self.host_allowed(host):
+            return (
+                421,
+                f"Misdirected Request: Host {host!r} is not served here (DNS rebinding "
+                "protection); allow it with allowed_hosts",
+            )
+        if origin is not None and not self.origin_allowed(origin):
+            return (
+                403,
+                f"Forbidden: Origin {origin!r} is not allowed (DNS rebinding protection); "
+                "allow it with allowed_origins",
+            )
+        return None
+
+    def check(self, request: web.Request) -> web.Response | None:
+        """The refusal of an aiohttp request (421/403 with a JSON-RPC error body), or None."""
+        sockname = request.transport.get_extra_info("sockname") if request.transport else None
+        refused = self.refusal(request.headers.get("Host"), request.headers.get("Origin"), sockname)
+        if refused is None:
+            return None
+        return refuse(refused[0], InvalidRequest(refused[1]))
+
+    def host_allowed(self, host: str) -> bool:
+        if not host:
+            return False
+        allowed = self.allowed_hosts
+        if allowed is None:
+            return host_name(host) in LOOPBACK_NAMES
+        value = host.strip().lower()
+        name = host_name(value)
+        return any(entry.lower() in (value, name) for entry in allowed)
+
+    def origin_allowed(self, origin: str) -> bool:
+        allowed = self.allowed_origins
+        if allowed is not None:
+            return "*" in allowed or origin.strip().lower().rstrip("/") in {
+                entry.lower().rstrip("/") for entry in allowed
+            }
+        try:
+            parts = urlsplit(origin.strip())
+            name = parts.hostname
+        except ValueError:
+            return False
+        return parts.scheme in ("http", "https") and name in LOOPBACK_NAMES
+
+
+# -- bodies and SSE ------------------------------------------------------------------------------
+
+
+async def read_body(request: web.Request, limit: int) -> bytes | web.Response:
+    """The body, read in bounded chunks; a 413 over `limit` bytes, a 400 when empty."""
+    too_large = refuse(
+        413,
+        InvalidRequest(f"Payload Too Large: the body is over {limit} bytes; send smaller messages"),
+    )
+    if request.content_length is not None and request.content_length > limit:
+        return too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            return too_large
+        chunks.append(chunk)
+    if not chunks:
+        return refuse(400, InvalidRequest("Bad Request: the body is empty; send a message"))
+    return b"".join(chunks)
+
+
+def sse_event(frame: bytes, event_id: str | None = None) -> bytes:
+    """One SSE `message` event (frames are compact JSON: no raw newline in them)."""
+    head = b"event: message\n" if event_id is None else f"id: {event_id}\nevent: message\n".encode()
+    return head + b"data: " + frame + b"\n\n"
+
+
+async def start_sse(request: web.Request, headers: Mapping[str, str]) -> web.StreamResponse:
+    """Send the head of an SSE response (200, `text/event-stream`, no caching or buffering)."""
+    response = web.StreamResponse(
+        status=200,
+        headers={
+            **headers,
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache, no-transform",
+            "X-Accel-Buffering": "no",
+        },
+    )
+    await response.prepare(request)
+    return response
+
+
+# -- listening -----------------------------------------------------------------------------------
+
+
+async def listen(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve `app` on host:port (port 0: any free port); (its runner, the bound port)."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        server_ = site._server
+        sockets = getattr(server_, "sockets", None) or ()
+        bound = int(sockets[0].getsockname()[1]) if sockets else port
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner, bound
+
+
+def wait_for_interrupt(stop: Callable[[], None]) -> None:
+    """Block until Ctrl-C (or SIGTERM, on the main thread), then call `stop` (blocking)."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
+    try:
+        # This process is the server's: its long-lived objects need no more GC passes.
+        gc.collect()
+        gc.freeze()
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        stop()
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    """SIGTERM (a container stopping) ends serving as Ctrl-C does: cleanly."""
+    raise KeyboardInterrupt
