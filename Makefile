@@ -28,10 +28,11 @@ pytest: $(STAMP)
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$rc
 
-test: lint typecheck pytest
+test: lint typecheck pytest conformance
 
 # The official MCP conformance suite (pinned npm versions, Node from PyPI) against
-# tests/conformance/everything_server.py; exits non-zero unless every scenario passes.
+# tests/conformance/everything_server.py; exits non-zero unless every scenario and check
+# passes. Part of `make test`: its summary is in the test log.
 conformance: $(STAMP)
 	$(BIN)/python tests/conformance/run.py
 

@@ -129,7 +129,9 @@ async def test_tool_with_progress(ctx: Context) -> str:
 
 @app.tool
 async def test_reconnection(ctx: Context) -> str:
-    """Runs long enough for the client to see its stream end and reconnect (SSE polling)."""
+    """Closes its own SSE stream mid-call (SEP-1699); the client reconnects with
+    Last-Event-ID and gets the result on the resumed stream."""
+    await ctx.close_sse_stream()
     await asyncio.sleep(0.2)
     return "Reconnection test completed successfully"
 
