@@ -82,6 +82,7 @@ from fastestmcp.transports._http_common import http_info as _http_info
 from fastestmcp.transports._http_common import refuse as _refuse
 from fastestmcp.transports.base import RequestId
 from fastestmcp.transports.event_store import EventStore, InMemoryEventStore
+from fastestmcp.transports.listening import ListeningServer
 from supervisors import MaxChildrenError, Runtime
 
 if TYPE_CHECKING:
@@ -1149,7 +1150,7 @@ def http_app(server: Server, **options: Any) -> web.Application:
     return app
 
 
-class HttpServer:
+class HttpServer(ListeningServer):
     """A server listening on streamable HTTP, its tree on a runtime thread (see `serve`)."""
 
     def __init__(
@@ -1160,36 +1161,17 @@ class HttpServer:
         host: str,
         port: int,
     ) -> None:
-        self.handle = handle
+        super().__init__(handle, host, port)
         self.transport = transport
         self._runner = runner
-        self.host = host
-        self.port = port
-        self._stopped = False
 
     @property
     def url(self) -> str:
         """The endpoint's URL, e.g. ``http://127.0.0.1:8000/mcp``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{self.transport.options.path}"
+        return self.base_url + self.transport.options.path
 
-    def stop(self) -> None:
-        """Stop listening, end the sessions, stop the server's tree (blocking, idempotent)."""
-        if self._stopped:
-            return
-        self._stopped = True
-        try:
-            self.handle.runtime.run_coroutine(self._runner.cleanup()).result(30)
-        except Exception:
-            log.exception("stopping the HTTP listener failed")
-        finally:
-            self.handle.stop()
-
-    def __enter__(self) -> HttpServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    async def _close_listener(self) -> None:
+        await self._runner.cleanup()
 
 
 def serve(

@@ -51,6 +51,7 @@ from fastestmcp.transports._http_common import (
 )
 from fastestmcp.transports.base import RequestId
 from fastestmcp.transports.http import TRANSPORT_KEY, HttpOptions, StreamableHttpTransport
+from fastestmcp.transports.listening import ListeningServer
 from supervisors import MaxChildrenError, Runtime
 
 if TYPE_CHECKING:
@@ -459,7 +460,7 @@ def sse_app(server: Server, *, streamable_http: bool = True, **options: Any) -> 
     return app
 
 
-class SseServer:
+class SseServer(ListeningServer):
     """A server listening on legacy HTTP+SSE (and streamable HTTP), see `serve_sse`."""
 
     def __init__(
@@ -471,18 +472,10 @@ class SseServer:
         host: str,
         port: int,
     ) -> None:
-        self.handle = handle
+        super().__init__(handle, host, port)
         self.transport = transport
         self.http_transport = http_transport
         self._runner = runner
-        self.host = host
-        self.port = port
-        self._stopped = False
-
-    @property
-    def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
 
     @property
     def url(self) -> str:
@@ -496,24 +489,9 @@ class SseServer:
             return None
         return self.base_url + self.http_transport.options.path
 
-    def stop(self) -> None:
-        """Stop listening, end the sessions, stop the server's tree (blocking, idempotent)."""
-        if self._stopped:
-            return
-        self._stopped = True
-        try:
-            # Cleanup runs the application's on_shutdown: the transports end their streams.
-            self.handle.runtime.run_coroutine(self._runner.cleanup()).result(30)
-        except Exception:
-            log.exception("stopping the HTTP+SSE listener failed")
-        finally:
-            self.handle.stop()
-
-    def __enter__(self) -> SseServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    async def _close_listener(self) -> None:
+        # Cleanup runs the application's on_shutdown: the transports end their streams.
+        await self._runner.cleanup()
 
 
 def serve_sse(

@@ -41,6 +41,7 @@ from fastestmcp.protocol.errors import InvalidRequest
 from fastestmcp.server.running import ServerHandle, start
 from fastestmcp.transports._http_common import OriginPolicy, wait_for_interrupt
 from fastestmcp.transports.base import RequestId
+from fastestmcp.transports.listening import ListeningServer
 from supervisors import MaxChildrenError
 
 if TYPE_CHECKING:
@@ -299,8 +300,10 @@ class WebSocketTransport:
             )
 
 
-class WebSocketServer:
+class WebSocketServer(ListeningServer):
     """A server listening on WebSocket, its tree on a runtime thread (see `serve_websocket`)."""
+
+    scheme = "ws"
 
     def __init__(
         self,
@@ -310,41 +313,19 @@ class WebSocketServer:
         host: str,
         port: int,
     ) -> None:
-        self.handle = handle
+        super().__init__(handle, host, port)
         self.transport = transport
         self._listener = listener
-        self.host = host
-        self.port = port
-        self._stopped = False
 
     @property
     def url(self) -> str:
         """The endpoint's URL, e.g. ``ws://127.0.0.1:8000/``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"ws://{host}:{self.port}{self.transport.options.path or '/'}"
+        return self.base_url + (self.transport.options.path or "/")
 
-    def stop(self) -> None:
-        """Close the connections (1001), stop listening and stop the server's tree."""
-        if self._stopped:
-            return
-        self._stopped = True
-
-        async def close() -> None:
-            self._listener.close()
-            await self._listener.wait_closed()
-
-        try:
-            self.handle.runtime.run_coroutine(close()).result(30)
-        except Exception:
-            log.exception("stopping the WebSocket listener failed")
-        finally:
-            self.handle.stop()
-
-    def __enter__(self) -> WebSocketServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    async def _close_listener(self) -> None:
+        # Closing the listener closes its connections (1001).
+        self._listener.close()
+        await self._listener.wait_closed()
 
 
 def serve_websocket(
