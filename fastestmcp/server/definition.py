@@ -499,16 +499,10 @@ class Server:
         Returns:
             The function unchanged (bare or direct form), or a decorator that returns it.
         """
-        if callable(fn_or_name):
-            self.add_tool(fn_or_name, **options)
-            return fn_or_name
-        _merge_name(fn_or_name, options)
-
-        def decorator(fn: F) -> F:
-            self.add_tool(fn, **options)
-            return fn
-
-        return decorator
+        registered: F | Callable[[F], F] = _register_or_decorate(
+            self.add_tool, fn_or_name, dict(options)
+        )
+        return registered
 
     @property
     def tools(self) -> tuple[Tool, ...]:
@@ -748,16 +742,10 @@ class Server:
         Returns:
             The function unchanged (bare or direct form), or a decorator that returns it.
         """
-        if callable(fn_or_name):
-            self.add_prompt(fn_or_name, **options)
-            return fn_or_name
-        _merge_name(fn_or_name, options)
-
-        def decorator(fn: F) -> F:
-            self.add_prompt(fn, **options)
-            return fn
-
-        return decorator
+        registered: F | Callable[[F], F] = _register_or_decorate(
+            self.add_prompt, fn_or_name, dict(options)
+        )
+        return registered
 
     @property
     def prompts(self) -> tuple[Prompt, ...]:
@@ -980,6 +968,20 @@ class Server:
         """One page of ``prompts/list``."""
         page, next_cursor = self.paginate(self.visible_prompts(visible), cursor, scope=scope)
         return wire.ListPromptsResult(prompts=[p.to_wire() for p in page], next_cursor=next_cursor)
+
+
+def _register_or_decorate(add: Callable[..., Any], fn_or_name: Any, options: dict[str, Any]) -> Any:
+    """The body of the bare / called / named decorator forms of `tool` and `prompt`."""
+    if callable(fn_or_name):
+        add(fn_or_name, **options)
+        return fn_or_name
+    _merge_name(fn_or_name, options)
+
+    def decorator(fn: F) -> F:
+        add(fn, **options)
+        return fn
+
+    return decorator
 
 
 def _merge_name(name: str | None, options: Mapping[str, Any]) -> None:
