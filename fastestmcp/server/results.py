@@ -45,7 +45,7 @@ import mimetypes
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, TypeAlias
+from typing import Any, ClassVar, Final, Self, TypeAlias
 
 import msgspec
 
@@ -99,8 +99,43 @@ def _guess_mime(path: Path, fallback: str) -> str:
 # Helpers handlers return
 
 
+class _Media:
+    """What `Image` and `Audio` share: read from a file, and the base64 wire block."""
+
+    __slots__ = ()
+    _DEFAULT_MIME: ClassVar[str]
+    _WIRE: ClassVar[type[wire.ImageContent] | type[wire.AudioContent]]
+    data: bytes
+    mime_type: str
+    annotations: wire.Annotations | None
+    meta: dict[str, Any] | None
+
+    @classmethod
+    def from_file(cls, path: str | Path, mime_type: str | None = None) -> Self:
+        """Read the file now (in the handler, where blocking IO belongs).
+
+        Args:
+            path: The file.
+            mime_type: Its MIME type; guessed from the file name when omitted.
+
+        Returns:
+            The image or audio.
+        """
+        p = Path(path)
+        return cls(p.read_bytes(), mime_type or _guess_mime(p, cls._DEFAULT_MIME))  # type: ignore[call-arg]
+
+    def to_content(self) -> wire.ImageContent | wire.AudioContent:
+        """Return the wire content block."""
+        return self._WIRE(
+            data=_b64(self.data),
+            mime_type=self.mime_type,
+            annotations=self.annotations,
+            meta=self.meta,
+        )
+
+
 @dataclass(frozen=True, slots=True)
-class Image:
+class Image(_Media):
     """An image a tool returns, or puts in a prompt message; base64 on the wire.
 
     Args:
@@ -110,37 +145,16 @@ class Image:
         meta: The block's ``_meta``.
     """
 
+    _DEFAULT_MIME: ClassVar[str] = "image/png"
+    _WIRE: ClassVar[type[wire.ImageContent]] = wire.ImageContent
     data: bytes
     mime_type: str = "image/png"
     annotations: wire.Annotations | None = None
     meta: dict[str, Any] | None = None
 
-    @classmethod
-    def from_file(cls, path: str | Path, mime_type: str | None = None) -> Image:
-        """Read an image file now (in the handler, where blocking IO belongs).
-
-        Args:
-            path: The file.
-            mime_type: Its MIME type; guessed from the file name when omitted.
-
-        Returns:
-            The image.
-        """
-        p = Path(path)
-        return cls(p.read_bytes(), mime_type or _guess_mime(p, "image/png"))
-
-    def to_content(self) -> wire.ImageContent:
-        """Return the wire content block."""
-        return wire.ImageContent(
-            data=_b64(self.data),
-            mime_type=self.mime_type,
-            annotations=self.annotations,
-            meta=self.meta,
-        )
-
 
 @dataclass(frozen=True, slots=True)
-class Audio:
+class Audio(_Media):
     """Audio a tool returns, or puts in a prompt message; base64 on the wire.
 
     Args:
@@ -150,33 +164,12 @@ class Audio:
         meta: The block's ``_meta``.
     """
 
+    _DEFAULT_MIME: ClassVar[str] = "audio/wav"
+    _WIRE: ClassVar[type[wire.AudioContent]] = wire.AudioContent
     data: bytes
     mime_type: str = "audio/wav"
     annotations: wire.Annotations | None = None
     meta: dict[str, Any] | None = None
-
-    @classmethod
-    def from_file(cls, path: str | Path, mime_type: str | None = None) -> Audio:
-        """Read an audio file now (in the handler, where blocking IO belongs).
-
-        Args:
-            path: The file.
-            mime_type: Its MIME type; guessed from the file name when omitted.
-
-        Returns:
-            The audio.
-        """
-        p = Path(path)
-        return cls(p.read_bytes(), mime_type or _guess_mime(p, "audio/wav"))
-
-    def to_content(self) -> wire.AudioContent:
-        """Return the wire content block."""
-        return wire.AudioContent(
-            data=_b64(self.data),
-            mime_type=self.mime_type,
-            annotations=self.annotations,
-            meta=self.meta,
-        )
 
 
 @dataclass(frozen=True, slots=True)
