@@ -1,130 +1,113 @@
-"""The README's demo: start the example server over stdio and drive it with a scripted client.
+"""The README's demo: serve the example server over streamable HTTP and drive it.
 
-The client is written out here with plain JSON-RPC lines on the server's stdin/stdout, so
-you can see exactly what goes over the wire; it answers the server's elicitation and sampling
-requests itself, as a real MCP client (an IDE, an agent) would.
+`python -m fastestmcp.demo` serves `fastestmcp/demo/server.py` on 127.0.0.1 (port 8000, or a
+free port when 8000 is taken), prints its URL and how to connect a client to it, runs a
+scripted client against it over HTTP (`scripted.py`: raw JSON-RPC, standard library only),
+then keeps serving until Ctrl-C.
+
+Options: `--port N` (0: any free port), `--once` (stop after the script), `--stdio` (the
+scripted client drives the server as a child process over stdio instead).
 """
 
 from __future__ import annotations
 
-import itertools
-import json
-import subprocess
+import argparse
+import errno
+import io
+import logging
 import sys
-from typing import Any
+import threading
 
-SERVER = [sys.executable, "-m", "fastestmcp.demo.server"]
+from fastestmcp.demo.scripted import HttpClient, StdioClient, script
+from fastestmcp.demo.server import app
+from fastestmcp.transports.http import HttpServer, serve
+from fastestmcp.transports.stdio import configure_stderr_logging
 
-
-class ScriptedClient:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            SERVER, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
-        self.ids = itertools.count(1)
-
-    def _send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"jsonrpc": "2.0", **message}).encode() + b"\n")
-        self.proc.stdin.flush()
-
-    def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
-        self._send({"method": method, **({"params": params} if params else {})})
-
-    def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
-        request_id = next(self.ids)
-        self._send({"id": request_id, "method": method, **({"params": params} if params else {})})
-        assert self.proc.stdout is not None
-        while True:
-            line = self.proc.stdout.readline()
-            if not line:
-                raise RuntimeError("the server closed its stdout")
-            message = json.loads(line)
-            if "method" in message and "id" in message:  # the server asks us something
-                self._send({"id": message["id"], "result": self.answer(message)})
-            elif "method" in message:
-                print(f"    <- {message['method']}: {json.dumps(message.get('params'))}")
-            elif message.get("id") == request_id:
-                if "error" in message:
-                    return {"error": message["error"]}
-                return message["result"]
-
-    def answer(self, request: dict[str, Any]) -> dict[str, Any]:
-        print(f"    <- server asks {request['method']}")
-        if request["method"] == "elicitation/create":
-            return {"action": "accept", "content": {"mood": "curious"}}
-        if request["method"] == "sampling/createMessage":
-            text = "read the supervision tree in docs/state.md"
-            return {"role": "assistant", "content": {"type": "text", "text": text}, "model": "demo"}
-        return {}
-
-    def close(self) -> int:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        return self.proc.wait(timeout=30)
+DEFAULT_PORT = 8000
 
 
-def show(label: str, value: Any) -> None:
-    print(f"{label}\n    -> {json.dumps(value)}")
+def sdk_snippet(url: str) -> str:
+    """How to connect with the official `mcp` SDK (in an async function, or `python -m asyncio`)."""
+    return "\n".join(
+        [
+            "from mcp import ClientSession",
+            "from mcp.client.streamable_http import streamable_http_client",
+            f'async with streamable_http_client("{url}") as (read, write), '
+            "ClientSession(read, write) as session:",
+            "    await session.initialize()",
+            '    print(await session.call_tool("add", {"a": 2, "b": 40}))',
+        ]
+    )
 
 
-def main() -> None:
-    client = ScriptedClient()
+def connect_instructions(url: str) -> str:
+    snippet = "\n".join(f"    {line}" for line in sdk_snippet(url).splitlines())
+    return f"""\
+How to connect a client:
+  - the official SDK, `pip install 'mcp>=2.3'` (in an async function or `python -m asyncio`):
+{snippet}
+  - the MCP Inspector (needs Node): run `npx @modelcontextprotocol/inspector`, choose the
+    transport "Streamable HTTP", paste {url} and press Connect
+  - our own client: coming with the client issue (fastestmcp has no client yet)
+"""
+
+
+def start(port: int) -> HttpServer:
+    """The example server on 127.0.0.1:`port`, or on a free port if that one is taken."""
     try:
-        init = client.request(
-            "initialize",
-            {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {"elicitation": {}, "sampling": {}},
-                "clientInfo": {"name": "scripted-demo-client", "version": "1.0"},
-            },
-        )
-        client.notify("notifications/initialized")
-        print(f"connected to {init['serverInfo']['name']} (protocol {init['protocolVersion']})")
-        tools = client.request("tools/list")["tools"]
-        show("tools/list", [tool["name"] for tool in tools])
-        show(
-            "add(2, 40)",
-            client.request("tools/call", {"name": "add", "arguments": {"a": 2, "b": 40}})[
-                "structuredContent"
-            ],
-        )
-        for note in ("buy milk", "call Ada"):
-            result = client.request("tools/call", {"name": "remember", "arguments": {"note": note}})
-            show(f"remember({note!r})", result["structuredContent"])
-        show("check_in()", client.request("tools/call", {"name": "check_in"})["structuredContent"])
-        show(
-            "add('x', 1): a validation error is a tool error",
-            client.request("tools/call", {"name": "add", "arguments": {"a": "x", "b": 1}}),
-        )
-        show(
-            "resources/read demo://about",
-            client.request("resources/read", {"uri": "demo://about"})["contents"],
-        )
-        show(
-            "resources/read demo://squares/12",
-            client.request("resources/read", {"uri": "demo://squares/12"})["contents"],
-        )
-        show(
-            "prompts/get greet",
-            client.request(
-                "prompts/get", {"name": "greet", "arguments": {"name": "Ada", "style": "formal"}}
-            )["messages"],
-        )
-        show(
-            "completion/complete greet.style 'f'",
-            client.request(
-                "completion/complete",
-                {
-                    "ref": {"type": "ref/prompt", "name": "greet"},
-                    "argument": {"name": "style", "value": "f"},
-                },
-            )["completion"],
-        )
-        show("an unknown tool is a JSON-RPC error", client.request("tools/call", {"name": "nope"}))
+        return serve(app, host="127.0.0.1", port=port)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+    running = serve(app, host="127.0.0.1", port=0)
+    print(f"port {port} is taken: serving on a free port, {running.port}, instead")
+    return running
+
+
+def over_http(port: int, *, once: bool) -> None:
+    running = start(port)
+    try:
+        print(f"serving the example server over streamable HTTP at {running.url}\n")
+        print(connect_instructions(running.url))
+        print(f"A scripted client drives it over HTTP (raw JSON-RPC POSTs to {running.url}):")
+        client = HttpClient(running.url)
+        script(client)
+        print(f"session ended: DELETE -> {client.close()}\n")
+        if once:
+            print("--once: stopping the server")
+            return
+        print(f"serving on {running.url}; Ctrl-C to stop")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("\nstopping the server")
+    finally:
+        running.stop()
+
+
+def over_stdio() -> None:
+    print("A scripted client drives the example server as a child process over stdio:")
+    client = StdioClient()
+    try:
+        script(client)
     finally:
         code = client.close()
     print(f"server exited with code {code} after stdin closed")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m fastestmcp.demo", description=__doc__)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0: any free port")
+    parser.add_argument("--once", action="store_true", help="stop after the scripted client")
+    parser.add_argument("--stdio", action="store_true", help="the scripted client over stdio")
+    args = parser.parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):  # print each line now, even into a pipe
+        sys.stdout.reconfigure(line_buffering=True)
+    configure_stderr_logging(logging.WARNING)  # the server's own log lines: stderr
+    if args.stdio:
+        over_stdio()
+    else:
+        over_http(args.port, once=args.once)
 
 
 if __name__ == "__main__":

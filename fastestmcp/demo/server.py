@@ -1,4 +1,5 @@
-"""A small example server: `python -m fastestmcp.demo.server` serves it over stdio."""
+"""The example server: `python -m fastestmcp.demo` serves it over streamable HTTP (and drives it
+with a scripted client); `python -m fastestmcp.demo.server` serves it over stdio."""
 
 from __future__ import annotations
 
