@@ -772,7 +772,10 @@ class StreamableHttpTransport:
         if request_ids and limit is not None and self._in_flight >= limit:
             return self._busy(f"{limit} requests are in flight")
 
-        if initialize is not None and SESSION_HEADER not in request.headers:
+        # Only an initialize without a session id opens (and, when it fails, ends) a session:
+        # one re-sent inside an open session is refused by that session, which goes on.
+        opens = initialize is not None and SESSION_HEADER not in request.headers
+        if opens:
             opened = await self._open_session(request)
             if isinstance(opened, web.Response):
                 return opened
@@ -822,7 +825,7 @@ class StreamableHttpTransport:
         self._in_flight += 1
         try:
             sink.frame(body, info)
-            return await self._respond(request, session, stream, conn, initialize is not None)
+            return await self._respond(request, session, stream, conn, opens)
         finally:
             self._in_flight -= 1
             stream.detach(conn)
@@ -843,7 +846,7 @@ class StreamableHttpTransport:
         session: _HttpSession,
         stream: _Stream,
         conn: object,
-        initialize: bool,
+        opens: bool,
     ) -> web.StreamResponse:
         headers = {SESSION_HEADER: session.id}
         while True:
@@ -853,7 +856,7 @@ class StreamableHttpTransport:
                 return web.Response(status=503)
             if stream.frames and stream.stream_id is None:  # a plain JSON answer
                 _, frame, _ = stream.frames.popleft()
-                if initialize:
+                if opens:  # the initialize that opened this session
                     if _peek(frame).error is not None:
                         self._end(session)  # a failed initialize issues no session
                         headers = {}

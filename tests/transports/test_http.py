@@ -7,6 +7,7 @@ test by `run`); servers are stopped in `finally`/fixture teardown.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import random
@@ -15,15 +16,18 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fastestmcp.transports.http import HttpOptions, HttpServer, http_app, serve
+from supervisors import count_children
 from tests.transports.http_fixture import (
     ACCEPT_BOTH,
     LATEST,
@@ -166,6 +170,20 @@ def test_protocol_version_header(server: HttpServer) -> None:
         status, _, found = await client.call("ping")
         assert status == 200
         assert found[0]["result"] == {}
+
+    run(test)
+
+
+def test_initialize_inside_a_session_is_refused_and_the_session_goes_on(
+    server: HttpServer,
+) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        status, _, (answer,) = await client.call("initialize", initialize_message()["params"])
+        assert status == 200
+        assert answer["error"]["code"] == -32600
+        assert client.session_id in server.transport.session_ids
+        assert (await client.result("ping")) == {}
 
     run(test)
 
@@ -803,3 +821,362 @@ def test_an_open_get_stream_keeps_the_session_alive() -> None:
         run(test)
     finally:
         running.stop()
+
+
+# -- every kind of hostile input, raw bytes on the wire, and no leaked session ---------------------
+
+DEEP = 100_000  # levels of nesting: far past any decoder's limit
+
+
+def raw_request(
+    server: HttpServer, method: str, body: bytes | None, headers: Mapping[str, str | bytes]
+) -> tuple[int, dict[str, str], bytes]:
+    """One request on a connection of its own (bounded); (status, headers, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=WAIT)
+    try:
+        path = server.transport.options.path
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in {"Host": f"127.0.0.1:{server.port}", **headers}.items():
+            connection.putheader(name, value)
+        if body is not None:
+            connection.putheader("Content-Length", str(len(body)))
+        connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def assert_clear_answer(status: int, headers: dict[str, str], body: bytes, what: str) -> None:
+    """A 4xx with a JSON-RPC error that says why, or a 2xx whose messages are JSON-RPC."""
+    assert status < 500, (what, status, body[:300])
+    if status in (202, 204):
+        assert body == b"", (what, body[:300])
+        return
+    if headers.get("content-type", "").startswith("text/event-stream"):
+        assert 200 <= status < 300, (what, status)
+        messages = [
+            json.loads(line[6:])
+            for line in body.decode().splitlines()
+            if line.startswith("data: ") and line[6:]
+        ]
+        assert messages
+        assert all("result" in m or "error" in m or "method" in m for m in messages)
+        return
+    answer = json.loads(body)
+    assert answer["jsonrpc"] == "2.0", (what, answer)
+    if status >= 400:
+        assert isinstance(answer["error"]["code"], int), (what, answer)
+        assert answer["error"]["message"], (what, answer)
+    else:
+        assert "result" in answer or "error" in answer, (what, answer)
+
+
+def session_counts(server: HttpServer) -> tuple[int, int]:
+    """(the transport's open sessions, the session supervisor's live children)."""
+    active = count_children(server.handle.sessions).get(timeout=WAIT).active
+    return len(server.transport.session_ids), active
+
+
+def settle(server: HttpServer, expected: tuple[int, int]) -> tuple[int, int]:
+    """The session counts once they reach `expected` (a failed initialize ends its session
+    asynchronously), or whatever they are after `WAIT` seconds."""
+    deadline = time.monotonic() + WAIT
+    counts = session_counts(server)
+    while counts != expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+        counts = session_counts(server)
+    return counts
+
+
+def raw_session(server: HttpServer) -> dict[str, str]:
+    """Open a session with raw requests; the headers that go with it."""
+    status, headers, body = raw_request(
+        server,
+        "POST",
+        json.dumps(initialize_message()).encode(),
+        {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"},
+    )
+    assert status == 200, body
+    session = {
+        "Accept": ACCEPT_BOTH,
+        "Content-Type": "application/json",
+        "Mcp-Session-Id": headers["mcp-session-id"],
+        "MCP-Protocol-Version": LATEST,
+    }
+    initialized = b'{"jsonrpc":"2.0","method":"notifications/initialized"}'
+    assert raw_request(server, "POST", initialized, session)[0] == 202
+    return session
+
+
+def hostile_cases(session: dict[str, str]) -> list[tuple[str, str, bytes | None, dict[str, Any]]]:
+    """(what, method, body, headers): every category of hostile input, with a known answer."""
+    fresh = {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"}
+    init = initialize_message()
+    ping = b'{"jsonrpc":"2.0","id":7,"method":"ping"}'
+
+    def message(method: str, params: Any) -> bytes:
+        return json.dumps({"jsonrpc": "2.0", "id": 9, "method": method, "params": params}).encode()
+
+    def initialize_with(**params: Any) -> bytes:
+        return json.dumps({**init, "params": {**init["params"], **params}}).encode()
+
+    deep_arrays = b"[" * DEEP + b"]" * DEEP
+    deep_objects = b'{"a":' * DEEP + b"1" + b"}" * DEEP
+    deep_arguments = (
+        b'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add","arguments":'
+        + deep_arrays
+        + b"}}"
+    )
+    cases: list[tuple[str, str, bytes | None, dict[str, Any]]] = [
+        # broken JSON
+        ("truncated JSON", "POST", b'{"jsonrpc":"2.0","id":1,"method":"pi', session),
+        ("trailing garbage", "POST", ping + b"}", session),
+        ("not JSON at all", "POST", b"<xml/>", session),
+        ("empty body", "POST", b"", session),
+        ("NaN literal", "POST", b'{"jsonrpc":"2.0","id":NaN,"method":"ping"}', session),
+        # wrong types
+        ("a number", "POST", b"42", session),
+        ("a string", "POST", b'"ping"', session),
+        ("jsonrpc 1.0", "POST", b'{"jsonrpc":"1.0","id":1,"method":"ping"}', session),
+        ("method a number", "POST", b'{"jsonrpc":"2.0","id":1,"method":42}', session),
+        ("id an object", "POST", b'{"jsonrpc":"2.0","id":{},"method":"ping"}', session),
+        ("id a float", "POST", b'{"jsonrpc":"2.0","id":1.5,"method":"ping"}', session),
+        ("params a list", "POST", message("tools/call", [1, 2]), session),
+        ("name a number", "POST", message("tools/call", {"name": 7}), session),
+        (
+            "arguments a string",
+            "POST",
+            message("tools/call", {"name": "add", "arguments": "x"}),
+            session,
+        ),
+        (
+            "a wrong argument type",
+            "POST",
+            message("tools/call", {"name": "add", "arguments": {"a": "x", "b": []}}),
+            session,
+        ),
+        ("an unknown method", "POST", message("no/such/method", {}), session),
+        ("a response to nothing", "POST", b'{"jsonrpc":"2.0","id":999,"result":{}}', session),
+        ("a batch after 2025-03-26", "POST", b"[" + ping + b"]", session),
+        ("an empty batch", "POST", b"[]", session),
+        # huge bodies (over the 4 MiB default)
+        (
+            "a huge body",
+            "POST",
+            b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"' + b"x" * (5 << 20) + b'"}}',
+            session,
+        ),
+        ("a huge initialize", "POST", initialize_with(pad="x" * (5 << 20)), fresh),
+        # unknown session ids
+        ("an unknown session id", "POST", ping, {**session, "Mcp-Session-Id": "0" * 32}),
+        ("a path as session id", "POST", ping, {**session, "Mcp-Session-Id": "../../etc/passwd"}),
+        (
+            "a Latin-1 session id",
+            "POST",
+            ping,
+            {**session, "Mcp-Session-Id": "\u00e9\u00ff".encode("latin-1")},
+        ),
+        ("an empty session id", "POST", ping, {**session, "Mcp-Session-Id": ""}),
+        ("no session id", "POST", ping, fresh),
+        ("GET, unknown session", "GET", None, {**session, "Mcp-Session-Id": "f" * 32}),
+        ("DELETE, unknown session", "DELETE", None, {**session, "Mcp-Session-Id": "f" * 32}),
+        ("initialize inside a session", "POST", json.dumps(init).encode(), session),
+        # wrong versions
+        (
+            "an unsupported version header",
+            "POST",
+            ping,
+            {**session, "MCP-Protocol-Version": "1999-01-01"},
+        ),
+        (
+            "a garbage version header",
+            "POST",
+            ping,
+            {**session, "MCP-Protocol-Version": "\u00e9".encode("latin-1")},
+        ),
+        ("GET, wrong version", "GET", None, {**session, "MCP-Protocol-Version": "nope"}),
+        ("initialize, version a number", "POST", initialize_with(protocolVersion=20251125), fresh),
+        ("initialize, clientInfo a list", "POST", initialize_with(clientInfo=[1]), fresh),
+        ("initialize, capabilities a string", "POST", initialize_with(capabilities="all"), fresh),
+        # foreign origins and hosts (DNS rebinding)
+        ("a foreign Origin", "POST", ping, {**session, "Origin": "http://evil.example"}),
+        ("a null Origin", "POST", ping, {**session, "Origin": "null"}),
+        ("a foreign Host", "POST", ping, {**session, "Host": "evil.example"}),
+        (
+            "initialize from a foreign Origin",
+            "POST",
+            json.dumps(init).encode(),
+            {**fresh, "Origin": "https://evil.example"},
+        ),
+        ("GET from a foreign Origin", "GET", None, {**session, "Origin": "http://evil.example"}),
+        # invalid UTF-8
+        ("invalid UTF-8 body", "POST", b"\xff\xfe\x00", session),
+        (
+            "invalid UTF-8 in a string",
+            "POST",
+            b'{"jsonrpc":"2.0","id":1,"method":"ping\xff"}',
+            session,
+        ),
+        (
+            "a lone surrogate escape",
+            "POST",
+            b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"\\ud800"}}',
+            session,
+        ),
+        ("overlong UTF-8", "POST", b'{"jsonrpc":"2.0","id":1,"method":"\xc0\xafping"}', session),
+        (
+            "invalid UTF-8 in initialize",
+            "POST",
+            json.dumps(init).encode().replace(b"raw-test", b"raw\xff\xfe"),
+            fresh,
+        ),
+        # deep nesting
+        ("100k nested arrays", "POST", deep_arrays, session),
+        ("100k nested objects", "POST", deep_objects, session),
+        ("100k nested arguments", "POST", deep_arguments, session),
+        (
+            "100k nested initialize",
+            "POST",
+            initialize_with(capabilities={"x": 0}).replace(b'{"x": 0}', deep_objects),
+            fresh,
+        ),
+        # framing
+        ("a wrong Content-Type", "POST", ping, {**session, "Content-Type": "text/plain"}),
+        ("no acceptable Accept", "POST", ping, {**session, "Accept": "text/html"}),
+        ("a wrong method", "PUT", ping, session),
+        (
+            "a bad Last-Event-ID",
+            "GET",
+            None,
+            {
+                **session,
+                "Accept": "text/event-stream",
+                "Last-Event-ID": "\u00ff:-1".encode("latin-1"),
+            },
+        ),
+    ]
+    return cases
+
+
+def test_every_kind_of_hostile_input_gets_a_clear_answer_and_leaks_no_session() -> None:
+    running = serve(make_server("fuzz"), port=0)
+    try:
+        session = raw_session(running)
+        baseline = settle(running, (1, 1))
+        assert baseline == (1, 1)
+        statuses: dict[str, int] = {}
+        for what, method, body, headers in hostile_cases(session):
+            status, answer_headers, answer = raw_request(running, method, body, headers)
+            assert_clear_answer(status, answer_headers, answer, what)
+            # No new session id is issued (a refused initialize opens no session).
+            issued = answer_headers.get("mcp-session-id")
+            assert issued in (None, session["Mcp-Session-Id"]), (what, status)
+            statuses[what] = status
+        expected = {
+            "truncated JSON": 400,
+            "a huge body": 413,
+            "a huge initialize": 413,
+            "an unknown session id": 404,
+            "no session id": 400,
+            "GET, unknown session": 404,
+            "DELETE, unknown session": 404,
+            "initialize inside a session": 200,  # a JSON-RPC error; the session goes on
+            "an unsupported version header": 400,
+            "a garbage version header": 400,
+            "GET, wrong version": 400,
+            "a foreign Origin": 403,
+            "a foreign Host": 421,
+            "initialize from a foreign Origin": 403,
+            "invalid UTF-8 body": 400,
+            "100k nested arrays": 400,
+            "100k nested objects": 400,
+            "100k nested arguments": 400,
+            "100k nested initialize": 400,
+            "a wrong Content-Type": 415,
+            "no acceptable Accept": 406,
+            "a wrong method": 405,
+            "a bad Last-Event-ID": 400,
+        }
+        assert {what: statuses[what] for what in expected} == expected
+        # No session leaked (transport table and supervisor agree), and the session works on.
+        assert settle(running, baseline) == baseline
+        status, headers, answer = raw_request(
+            running, "POST", b'{"jsonrpc":"2.0","id":1,"method":"ping"}', session
+        )
+        assert (status, json.loads(answer)) == (200, {"jsonrpc": "2.0", "id": 1, "result": {}})
+    finally:
+        running.stop()
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+METHODS = st.sampled_from(
+    ["initialize", "ping", "tools/call", "tools/list", "resources/read", "resources/subscribe",
+     "logging/setLevel", "notifications/initialized", "notifications/cancelled", "x"]
+)  # fmt: skip
+
+
+@st.composite
+def hostile_messages(draw: st.DrawFn) -> bytes:
+    """A JSON-RPC-shaped message with any field missing, mistyped or arbitrary, or raw bytes."""
+    kind = draw(st.sampled_from(["message", "value", "bytes", "mangled"]))
+    if kind == "bytes":
+        return draw(st.binary(max_size=200))
+    if kind == "value":
+        return json.dumps(draw(JSON)).encode()
+    message: dict[str, Any] = {}
+    if draw(st.booleans()):
+        message["jsonrpc"] = (
+            draw(st.sampled_from(["2.0", "2.0", "1.0", 2])) if draw(st.booleans()) else draw(JSON)
+        )
+    if draw(st.booleans()):
+        message["id"] = draw(st.integers() | st.text(max_size=10) | JSON)
+    message["method"] = draw(METHODS | JSON)
+    if draw(st.booleans()):
+        message["params"] = draw(JSON | st.fixed_dictionaries({"name": JSON, "arguments": JSON}))
+    data = json.dumps(message).encode()
+    if kind == "mangled" and data:
+        cut = draw(st.integers(0, len(data) - 1))
+        data = data[:cut] + draw(st.binary(max_size=4)) + data[cut + 1 :]
+    return data
+
+
+@pytest.fixture(scope="module")
+def fuzz_server() -> Iterator[tuple[HttpServer, dict[str, str]]]:
+    running = serve(make_server("hypothesis"), port=0)
+    try:
+        yield running, raw_session(running)
+    finally:
+        running.stop()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=hostile_messages(),
+    variant=st.sampled_from(["session", "fresh", "unknown", "version"]),
+)
+def test_hypothesis_hostile_messages_get_clear_answers(
+    fuzz_server: tuple[HttpServer, dict[str, str]], body: bytes, variant: str
+) -> None:
+    running, session = fuzz_server
+    headers: dict[str, Any] = {
+        "session": session,
+        "fresh": {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"},
+        "unknown": {**session, "Mcp-Session-Id": "0" * 32},
+        "version": {**session, "MCP-Protocol-Version": "2000-01-01"},
+    }[variant]
+    status, answer_headers, answer = raw_request(running, "POST", body, headers)
+    assert_clear_answer(status, answer_headers, answer, repr(body[:100]))
+    issued = answer_headers.get("mcp-session-id", session["Mcp-Session-Id"])
+    if issued != session["Mcp-Session-Id"]:  # a valid initialize opened a session: end it
+        assert status == 200, (status, answer[:300])
+        ended = {**session, "Mcp-Session-Id": issued}
+        assert raw_request(running, "DELETE", None, ended)[0] == 204
+    # Only the fixture's own session stays open.
+    assert settle(running, (1, 1)) == (1, 1)

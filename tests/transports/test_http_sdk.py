@@ -61,6 +61,11 @@ class Recorder:
         self.logs: list[types.LoggingMessageNotificationParams] = []
         self.progress: list[tuple[float, float | None, str | None]] = []
         self.sampled: list[types.CreateMessageRequestParams] = []
+        self.updated: list[str] = []
+
+    async def on_message(self, message: types.ServerNotification | Exception) -> None:
+        if isinstance(message, types.ResourceUpdatedNotification):
+            self.updated.append(str(message.params.uri))
 
     async def on_log(self, params: types.LoggingMessageNotificationParams) -> None:
         self.logs.append(params)
@@ -96,6 +101,7 @@ async def connect(
             "logging_callback": recorder.on_log,
             "sampling_callback": recorder.on_sampling,
             "elicitation_callback": recorder.on_elicitation,
+            "message_handler": recorder.on_message,
         }
     async with (
         streamable_http_client(server.url) as (read, write),
@@ -177,5 +183,59 @@ def test_concurrent_calls_in_one_session(server: HttpServer) -> None:
                 for i in range(10):
                     group.start_soon(call, i)
             assert sorted(results, key=int) == [str(i + 1) for i in range(10)]
+
+    run(test)
+
+
+async def check_subscriptions(
+    session: ClientSession, init: types.InitializeResult, recorder: Recorder
+) -> None:
+    """Only subscribed URIs are announced, in order, until unsubscribed (`resources/updated`)."""
+    resources = init.capabilities.resources
+    assert resources is not None
+    assert resources.subscribe is True
+    listed = await bounded(session.list_resources())
+    assert [str(resource.uri) for resource in listed.resources] == ["memo://notes"]
+    await bounded(session.subscribe_resource("memo://notes"))
+    touched = await bounded(session.call_tool("touch", {"uri": "memo://other"}))
+    assert text_of(touched) == "touched memo://other"  # nobody subscribed: not announced
+    await bounded(session.call_tool("touch", {"uri": "memo://notes"}))
+    await eventually(lambda: len(recorder.updated) >= 1)
+    assert recorder.updated == ["memo://notes"]
+    await bounded(session.unsubscribe_resource("memo://notes"))
+    await bounded(session.call_tool("touch", {"uri": "memo://notes"}))  # no longer announced
+    await bounded(session.subscribe_resource("memo://other"))
+    await bounded(session.call_tool("touch", {"uri": "memo://other"}))
+    await eventually(lambda: len(recorder.updated) >= 2)
+    assert recorder.updated == ["memo://notes", "memo://other"]
+
+
+def test_subscriptions_and_resources_updated(server: HttpServer) -> None:
+    async def test() -> None:
+        recorder = Recorder()
+        async with connect(server, recorder) as (session, init):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)  # deprecated in 2026
+                await check_subscriptions(session, init, recorder)
+
+    run(test)
+
+
+def test_updates_go_only_to_the_subscribed_session(server: HttpServer) -> None:
+    async def test() -> None:
+        subscribed, other = Recorder(), Recorder()
+        async with (
+            connect(server, subscribed) as (session, _),
+            connect(server, other) as (bystander, _),
+        ):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)  # deprecated in 2026
+                await bounded(session.subscribe_resource("memo://notes"))
+            # The bystander's own call announces the update; only the subscriber hears it.
+            await bounded(bystander.call_tool("touch", {"uri": "memo://notes"}))
+            await eventually(lambda: subscribed.updated == ["memo://notes"])
+            await bounded(bystander.send_ping())
+            await bounded(session.send_ping())
+            assert other.updated == []
 
     run(test)

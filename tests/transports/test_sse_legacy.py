@@ -44,7 +44,13 @@ from fastestmcp.transports.sse_legacy import (
     sse_app,
 )
 from tests.transports.http_fixture import LATEST, WAIT, initialize_message, make_server
-from tests.transports.test_http_sdk import Recorder, bounded, eventually, text_of
+from tests.transports.test_http_sdk import (
+    Recorder,
+    bounded,
+    check_subscriptions,
+    eventually,
+    text_of,
+)
 
 
 def run(test: Callable[[aiohttp.ClientSession], Awaitable[None]]) -> None:
@@ -476,6 +482,7 @@ async def sdk(
             "logging_callback": recorder.on_log,
             "sampling_callback": recorder.on_sampling,
             "elicitation_callback": recorder.on_elicitation,
+            "message_handler": recorder.on_message,
         }
     async with (
         sse_client(server.url, timeout=WAIT, sse_read_timeout=WAIT) as (read, write),
@@ -557,6 +564,17 @@ def test_sdk_concurrent_calls(server: SseServer) -> None:
                 for i in range(10):
                     group.start_soon(one, i)
             assert sorted(results, key=int) == [str(i + 1) for i in range(10)]
+
+    run_sdk(test)
+
+
+def test_sdk_subscriptions_and_resources_updated(server: SseServer) -> None:
+    async def test() -> None:
+        recorder = Recorder()
+        async with sdk(server, recorder) as (session, init):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MCPDeprecationWarning)  # deprecated in 2026
+                await check_subscriptions(session, init, recorder)
 
     run_sdk(test)
 
