@@ -77,7 +77,7 @@ from aiohttp import web
 from fastestmcp.protocol import jsonrpc, versions
 from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import ServerHandle, start, start_async
-from fastestmcp.transports._http_common import OriginPolicy, read_body
+from fastestmcp.transports._http_common import OriginPolicy, listen, read_body
 from fastestmcp.transports._http_common import http_info as _http_info
 from fastestmcp.transports._http_common import refuse as _refuse
 from fastestmcp.transports.base import RequestId
@@ -1194,22 +1194,9 @@ def serve(
     handle = start(server, pool_size=pool_size)
     transport.attach(handle)
 
-    async def listen() -> tuple[web.AppRunner, int]:
-        runner = web.AppRunner(transport.application(), access_log=None, shutdown_timeout=5.0)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            server_ = site._server
-            sockets = getattr(server_, "sockets", None) or ()
-            bound = int(sockets[0].getsockname()[1]) if sockets else port
-        except BaseException:
-            await runner.cleanup()
-            raise
-        return runner, bound
-
     try:
-        runner, bound = handle.runtime.run_coroutine(listen()).result(30)
+        listening = listen(transport.application(), host, port)
+        runner, bound = handle.runtime.run_coroutine(listening).result(30)
     except BaseException:
         handle.stop()
         raise
