@@ -21,9 +21,10 @@
 # `_meta["io.modelcontextprotocol/protocolVersion"]` on every request. Both may use one
 # endpoint at once. Per request (`era_of_request`):
 #
-#   the method is `initialize`, or a legacy session applies  -> LEGACY
-#   params._meta has io.modelcontextprotocol/protocolVersion -> MODERN
-#   a bare `ping` (legacy clients may ping before initialize) -> LEGACY
+#   a legacy session applies                                -> LEGACY
+#   params._meta has io.modelcontextprotocol/protocolVersion -> MODERN (`initialize` too:
+#       a modern client sending it gets -32601, the method is gone in its era)
+#   `initialize`, or a bare `ping` (legacy clients may ping before initialize) -> LEGACY
 #   anything else                                            -> MODERN (the modern
 #       validation then rejects it with -32602 / HTTP 400 for missing `_meta`)
 
@@ -64,6 +65,7 @@ __all__ = (
     "V2026_07_28",
     "Era",
     "Features",
+    "era_of_http_request",
     "era_of_request",
     "era_of_version",
     "features",
@@ -443,20 +445,54 @@ def era_of_request(
             initialized.
 
     Returns:
-        `Era.LEGACY` for ``initialize`` and for any request in a legacy session;
-        `Era.MODERN` for a request whose ``_meta`` carries
-        ``io.modelcontextprotocol/protocolVersion``; `Era.LEGACY` for a bare
+        `Era.LEGACY` for any request in a legacy session; `Era.MODERN` for a request
+        whose ``_meta`` carries ``io.modelcontextprotocol/protocolVersion`` (even
+        ``initialize``); `Era.LEGACY` for ``initialize`` and a bare
         ``ping`` (legacy clients may ping before ``initialize``; the modern era has
         no ping); `Era.MODERN` otherwise, where the modern validation rejects the
         missing ``_meta`` (-32602, HTTP 400).
     """
-    if legacy_session or method == "initialize":
+    if legacy_session:
+        return Era.LEGACY
+    if _modern_version_field(params) is not msgspec.UNSET:
+        return Era.MODERN  # even `initialize`: a modern client gets -32601 for it
+    if method in ("initialize", "ping"):
+        return Era.LEGACY
+    return Era.MODERN
+
+
+def era_of_http_request(
+    method: str,
+    params: _Params | None,
+    *,
+    session_header: bool,
+    version_header: str | None,
+) -> Era:
+    """Decide the era of a streamable HTTP request before any session is looked up.
+
+    Args:
+        method: The request's method.
+        params: Its raw params.
+        session_header: The request carries ``Mcp-Session-Id``.
+        version_header: Its ``MCP-Protocol-Version`` header, if any.
+
+    Returns:
+        `Era.LEGACY` with a session id (the legacy session, or 404 when unknown), or with a
+        legacy version header; `Era.MODERN` with a modern ``_meta`` or a modern version
+        header (whose ``_meta`` the modern validation then checks); otherwise as
+        `era_of_request`.
+    """
+    if session_header:
         return Era.LEGACY
     if _modern_version_field(params) is not msgspec.UNSET:
         return Era.MODERN
-    if method == "ping":
-        return Era.LEGACY
-    return Era.MODERN
+    if version_header is not None:
+        version = version_header.strip()
+        if version in LEGACY_VERSIONS:
+            return Era.LEGACY
+        if version in MODERN_VERSIONS:
+            return Era.MODERN
+    return era_of_request(method, params)
 
 
 def http_header_version(header: str | None, *, negotiated: str | None = None) -> str:

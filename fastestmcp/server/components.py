@@ -31,6 +31,7 @@ import msgspec
 
 from fastestmcp.protocol import types as wire
 from fastestmcp.protocol.errors import McpError, ResourceNotFound
+from fastestmcp.protocol.modern import CacheHint
 from fastestmcp.protocol.uri_template import CaptureConverter, Captures, UriTemplate
 from fastestmcp.server.context import Context
 from fastestmcp.server.errors import ArgumentValidationError, OutputSchemaError
@@ -141,6 +142,18 @@ def _tags(tags: Iterable[str] | str | None) -> frozenset[str]:
         if not isinstance(tag, str):
             raise TypeError(f"tags must be str, got {tag!r}")
     return result
+
+
+def cache_hint(value: CacheHint | Mapping[str, Any] | None, label: str) -> CacheHint | None:
+    """A `CacheHint` from an option value (a hint, or a mapping of its fields)."""
+    if value is None or isinstance(value, CacheHint):
+        return value
+    if not isinstance(value, Mapping):
+        raise TypeError(f"the cache hint of {label} must be a CacheHint or a mapping")
+    try:
+        return CacheHint(**value)
+    except TypeError as exc:
+        raise ValueError(f"the cache hint of {label}: {exc}") from None
 
 
 def _timeout(timeout: float | None, label: str) -> float | None:
@@ -509,6 +522,7 @@ class Resource(Component):
     size: int | None = None
     annotations: wire.Annotations | None = None
     timeout: float | None = None
+    cache: CacheHint | None = None
     _wire: wire.Resource = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -551,6 +565,7 @@ class Resource(Component):
         version: str | None = None,
         enabled: bool = True,
         timeout: float | None = None,
+        cache: CacheHint | Mapping[str, Any] | None = None,
     ) -> Resource:
         """Build a resource from a handler that takes no arguments (but may take `Context`).
 
@@ -569,6 +584,8 @@ class Resource(Component):
             version: Its version.
             enabled: Visible before visibility rules apply.
             timeout: Seconds the pipeline lets a read/render run, or ``None``.
+            cache: The caching hint of its reads for 2026-07-28 clients (`CacheHint`, or
+                ``{"ttl_ms": ..., "scope": ...}``); the server's ``read_cache`` by default.
 
         Returns:
             The resource.
@@ -602,6 +619,7 @@ class Resource(Component):
             version=_check_version(version, label),
             enabled=bool(enabled),
             timeout=_timeout(timeout, label),
+            cache=cache_hint(cache, label),
             uri=uri,
             handler=handler,
             mime_type=_check_mime(mime_type, label),
@@ -662,6 +680,7 @@ class ResourceTemplate(Component):
     mime_type: str | None = None
     annotations: wire.Annotations | None = None
     timeout: float | None = None
+    cache: CacheHint | None = None
     _wire: wire.ResourceTemplate = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -707,6 +726,7 @@ class ResourceTemplate(Component):
         version: str | None = None,
         enabled: bool = True,
         timeout: float | None = None,
+        cache: CacheHint | Mapping[str, Any] | None = None,
     ) -> ResourceTemplate:
         """Build a resource template from a handler whose parameters are its variables.
 
@@ -778,6 +798,7 @@ class ResourceTemplate(Component):
             version=_check_version(version, label),
             enabled=bool(enabled),
             timeout=_timeout(timeout, label),
+            cache=cache_hint(cache, label),
             uri_template=uri_template,
             template=template,
             handler=handler,

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastestmcp.protocol import types
-from fastestmcp.protocol.errors import McpError
+from fastestmcp.protocol.errors import McpError, MissingRequiredClientCapability
 from fastestmcp.server.elicitation import elicitation_schema, parse_elicitation
+from fastestmcp.server.modern import InputRound
 from fastestmcp.server.visibility import Selector
 from supervisors import LoopFuture
 
@@ -134,6 +136,7 @@ class Context:
         "_dependencies",
         "_progress_warned",
         "_request_state",
+        "_round",
         "_session",
         "_stack",
         "_token",
@@ -141,6 +144,8 @@ class Context:
         "capabilities",
         "client_info",
         "lifespan_context",
+        "log_level",
+        "modern",
         "origin_request_id",
         "principal",
         "progress_token",
@@ -163,6 +168,9 @@ class Context:
         progress_token: str | int | None = None,
         principal: Any = None,
         auth: Mapping[str, Any] | None = None,
+        modern: bool = False,
+        log_level: str | None = None,
+        input_round: InputRound | None = None,
     ) -> None:
         self._session = session
         self.server = server
@@ -183,6 +191,11 @@ class Context:
         self._dependencies: dict[str, LoopFuture[Any]] = {}
         self._stack: contextlib.AsyncExitStack | None = None
         self._token: contextvars.Token[Context | None] | None = None
+        #: True for a 2026-07-28 request (stateless: capabilities and log level per request).
+        self.modern = modern
+        #: The log level this request asked for (modern era; None: send no log messages).
+        self.log_level = log_level
+        self._round = input_round
 
     def __repr__(self) -> str:
         return f"<Context session={self.session_id} request={self.request_id!r}>"
@@ -378,11 +391,19 @@ class Context:
 
     # -- requests to the client (sampling, elicitation, roots) --------------------------------
 
-    def request_client(self, method: str, params: Any = None) -> LoopFuture[Any]:
-        """Send a request to this session's client; resolves to its decoded result.
+    def request_client(
+        self, method: str, params: Any = None, *, key: str | None = None
+    ) -> LoopFuture[Any]:
+        """Ask this request's client for something; resolves to its decoded result.
 
-        Several may be in flight at once; each is correlated by its own id.
+        Legacy era: a request to the client, correlated by its own id (several may be in
+        flight at once). 2026-07-28 era (MRTR): answered from the client's `inputResponses`,
+        or the attempt ends with an `InputRequiredResult` (the future fails with
+        `InputRequired`; let it propagate) and the handler runs again when the client retries
+        with the answer. `key` names the input in `inputRequests` (default: by call order).
         """
+        if self._round is not None:
+            return self._round.request(method, params, key)
         out: LoopFuture[Any] = LoopFuture()
 
         def answered(inner: LoopFuture[Any]) -> None:
@@ -416,6 +437,9 @@ class Context:
         if caps is not None and getattr(caps, capability, None) is not None:
             return None
         failed: LoopFuture[Any] = LoopFuture()
+        if self.modern:  # the request itself fails: -32021 names what to declare
+            failed.set_exception(MissingRequiredClientCapability.for_capabilities({capability: {}}))
+            return failed
         failed.set_exception(
             MissingClientCapabilityError(
                 f"the client did not declare the {capability!r} capability in initialize, "
@@ -434,6 +458,7 @@ class Context:
         model_preferences: types.ModelPreferences | Mapping[str, Any] | None = None,
         stop_sequences: Sequence[str] | None = None,
         include_context: Literal["none", "thisServer", "allServers"] | None = None,
+        key: str | None = None,
     ) -> LoopFuture[types.CreateMessageResult]:
         """Ask the client's model to complete `messages` (`sampling/createMessage`)."""
         missing = self._require("sampling")
@@ -456,10 +481,12 @@ class Context:
             "includeContext": include_context,
         }
         return self.request_client(
-            "sampling/createMessage", {k: v for k, v in params.items() if v is not None}
+            "sampling/createMessage", {k: v for k, v in params.items() if v is not None}, key=key
         )
 
-    def elicit(self, message: str, response_type: Any = str) -> LoopFuture[Any]:
+    def elicit(
+        self, message: str, response_type: Any = str, *, key: str | None = None
+    ) -> LoopFuture[Any]:
         """Ask the user for input of `response_type` (`elicitation/create`, form mode).
 
         Resolves to `AcceptedElicitation(data)`, `DeclinedElicitation()` or
@@ -470,15 +497,77 @@ class Context:
             return missing
         schema = elicitation_schema(response_type)
         return self.request_client(
-            "elicitation/create", {"message": message, "requestedSchema": schema}
+            "elicitation/create", {"message": message, "requestedSchema": schema}, key=key
         ).map(lambda result: parse_elicitation(response_type, result))
 
-    def list_roots(self) -> LoopFuture[list[types.Root]]:
+    def list_roots(self, *, key: str | None = None) -> LoopFuture[list[types.Root]]:
         """The client's roots (`roots/list`)."""
         missing = self._require("roots")
         if missing is not None:
             return missing
-        return self.request_client("roots/list").map(lambda result: list(result.roots))
+        return self.request_client("roots/list", key=key).map(lambda result: list(result.roots))
+
+    # -- values kept across MRTR rounds (2026-07-28) ------------------------------------------
+
+    @property
+    def round_state(self) -> dict[str, Any]:
+        """Values kept across the rounds of one modern request (JSON-able values).
+
+        2026-07-28: sealed into `requestState` when the request ends with an
+        `InputRequiredResult`, and back here when the client retries. Legacy era: a dict for
+        this request (a legacy request has one round).
+        """
+        if self._round is not None:
+            return self._round.carried
+        return self._request_state.setdefault("__round_state__", {})  # type: ignore[no-any-return]
+
+    def once(self, key: str, fn: Any) -> LoopFuture[Any]:
+        """Run `fn()` once per request, even when MRTR rounds replay the handler.
+
+        The first round runs `fn` (sync, or returning an awaitable) and keeps its JSON-able
+        result in `round_state[key]`; later rounds get the kept value without running it.
+        """
+        state = self.round_state
+        if key in state:
+            return _done(state[key])
+        value = fn()
+        if not inspect.isawaitable(value):
+            state[key] = value
+            return _done(value)
+        future: LoopFuture[Any] = LoopFuture()
+        session = self._session
+
+        async def wait() -> None:
+            try:
+                result = await value
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                state[key] = result
+                future.set(result)
+
+        if session is None:
+            raise DetachedContextError("Context.once with an awaitable needs a running server")
+        session.on_loop(wait)
+        return future
+
+    # -- state handles (a state scope for stateless requests) ---------------------------------
+
+    def new_state_handle(self) -> LoopFuture[str]:
+        """Mint a state handle and make it this request's state scope.
+
+        For 2026-07-28 requests without a scope: return the handle to the client (e.g. in
+        the tool's result); later requests that carry it (in
+        `_meta["dev.fastestmcp/stateHandle"]`, or by calling `use_state_handle`) share the
+        session state stored under it. Handles expire after the server's
+        `session_idle_timeout` without use.
+        """
+        return self._op("new_handle")
+
+    def use_state_handle(self, handle: str) -> LoopFuture[None]:
+        """Make the state stored under `handle` (from `new_state_handle`) this request's
+        state scope. Fails with `NoStateScopeError` for an unknown or expired handle."""
+        return self._op("use_handle", handle)
 
     # -- dependencies ------------------------------------------------------------------------
 

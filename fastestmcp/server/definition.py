@@ -45,6 +45,7 @@ from typing import (
 
 from fastestmcp.protocol import types as wire
 from fastestmcp.protocol.cursor import paginate as _paginate
+from fastestmcp.protocol.modern import CacheHint, ResultStamp, StateSealer
 from fastestmcp.protocol.uri_template import Captures
 from fastestmcp.server.completions import Completer, CompletionSource
 from fastestmcp.server.components import (
@@ -55,6 +56,7 @@ from fastestmcp.server.components import (
     ResourceTemplate,
     Tool,
     _convert_wire,
+    cache_hint,
 )
 from fastestmcp.server.dependencies import Dependency, Lifespan
 from fastestmcp.server.errors import DuplicateComponentError, DuplicateComponentWarning
@@ -138,6 +140,7 @@ class ResourceOptions(TypedDict, total=False):
     version: str | None
     enabled: bool
     timeout: float | None
+    cache: CacheHint | Mapping[str, Any] | None
     completions: Mapping[str, CompletionSource] | None
 
 
@@ -158,6 +161,7 @@ class TemplateOptions(TypedDict, total=False):
     version: str | None
     enabled: bool
     timeout: float | None
+    cache: CacheHint | Mapping[str, Any] | None
     completions: Mapping[str, CompletionSource] | None
 
 
@@ -352,6 +356,16 @@ class Server:
         session_idle_timeout: Seconds a session with nothing in flight may stay idle
             (``None``: forever).
         lifespan: One lifespan or several (see `Server.add_lifespan`).
+        request_state_key: HMAC key (16+ bytes) sealing the ``requestState`` of 2026-07-28
+            input rounds (MRTR); give every replica the same key. By default a random
+            key per process.
+        request_state_ttl: Seconds a sealed ``requestState`` stays valid.
+        list_cache: The caching hint (`CacheHint`) of the list results and
+            ``server/discover`` for 2026-07-28 clients (default: 0 ms, private).
+        read_cache: The default caching hint of ``resources/read`` (a resource's own
+            ``cache`` option wins).
+        principal_state: Give a 2026-07-28 request with an authenticated principal that
+            principal's session state (a scope per principal).
 
     Raises:
         TypeError: A transport option (``host``, ``port``...: they belong to ``run()``)
@@ -375,6 +389,11 @@ class Server:
         max_sessions: int | None = 10_000,
         session_idle_timeout: float | None = 1800.0,
         lifespan: Callable[[Any], Any] | Sequence[Callable[[Any], Any]] | None = None,
+        request_state_key: bytes | str | None = None,
+        request_state_ttl: float = 3600.0,
+        list_cache: CacheHint | Mapping[str, Any] | None = None,
+        read_cache: CacheHint | Mapping[str, Any] | None = None,
+        principal_state: bool = False,
         **unexpected: Never,
     ) -> None:
         if unexpected:
@@ -417,6 +436,12 @@ class Server:
         self._dependencies: dict[str, Dependency] = {}
         self._lifespans: list[Lifespan] = []
         self._revision = 0
+        ttl = _check_seconds(request_state_ttl, "request_state_ttl")
+        self.state_sealer = StateSealer(request_state_key, ttl=3600.0 if ttl is None else ttl)
+        self.list_cache = cache_hint(list_cache, "list_cache") or CacheHint()
+        self.read_cache = cache_hint(read_cache, "read_cache") or CacheHint()
+        self.principal_state = bool(principal_state)
+        self._stamp: ResultStamp | None = None
         if lifespan is not None:
             for fn in lifespan if isinstance(lifespan, Sequence) else (lifespan,):
                 self.add_lifespan(fn)
@@ -449,6 +474,31 @@ class Server:
             version=self.version or __version__,
             icons=list(self.icons) if self.icons is not None else None,
             website_url=self.website_url,
+        )
+
+    @property
+    def result_stamp(self) -> ResultStamp:
+        """What 2026-07-28 results carry (`resultType`, serverInfo, caching hints)."""
+        if self._stamp is None:
+            self._stamp = ResultStamp(self.server_info())
+        return self._stamp
+
+    def cache_hint_for(self, method: str | None, result: Any) -> CacheHint:
+        """The caching hint of a cacheable 2026-07-28 result."""
+        if method != "resources/read":
+            return self.list_cache
+        contents = getattr(result, "contents", None) or ()
+        hints = []
+        for item in contents:
+            found = self.resource_for_uri(item.uri) if getattr(item, "uri", None) else None
+            hint = None if found is None else getattr(found.component, "cache", None)
+            hints.append(hint or self.read_cache)
+        if not hints:
+            return self.read_cache
+        # Several contents: the shortest time, private if any is private.
+        return CacheHint(
+            min(h.ttl_ms for h in hints),
+            "public" if all(h.scope == "public" for h in hints) else "private",
         )
 
     @property
@@ -1049,6 +1099,11 @@ def server(
     max_sessions: int | None = 10_000,
     session_idle_timeout: float | None = 1800.0,
     lifespan: Callable[[Any], Any] | Sequence[Callable[[Any], Any]] | None = None,
+    request_state_key: bytes | str | None = None,
+    request_state_ttl: float = 3600.0,
+    list_cache: CacheHint | Mapping[str, Any] | None = None,
+    read_cache: CacheHint | Mapping[str, Any] | None = None,
+    principal_state: bool = False,
     **unexpected: Never,
 ) -> Server:
     """Create a server definition (options as in `Server`).
@@ -1079,5 +1134,10 @@ def server(
         max_sessions=max_sessions,
         session_idle_timeout=session_idle_timeout,
         lifespan=lifespan,
+        request_state_key=request_state_key,
+        request_state_ttl=request_state_ttl,
+        list_cache=list_cache,
+        read_cache=read_cache,
+        principal_state=principal_state,
         **unexpected,
     )

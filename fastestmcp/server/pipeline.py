@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from fastestmcp.protocol import types
+import msgspec
+
+from fastestmcp.protocol import modern, types
 from fastestmcp.protocol.errors import InternalError, InvalidParams, ResourceNotFound
 from fastestmcp.server.components import ResourceTemplate
 
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from fastestmcp.server.context import Context
     from fastestmcp.server.session import SessionActor
 
-__all__ = ["HANDLERS", "LEVELS"]
+__all__ = ["HANDLERS", "LEVELS", "listen"]
 
 T = TypeVar("T")
 
@@ -38,8 +40,9 @@ _EMPTY = types.EmptyResult()
 
 
 def _scope(session: SessionActor, method: str) -> str:
-    # Cursors are bound to the list and the session they were issued for.
-    return f"{method}:{session.session_id}"
+    # Cursors are bound to the list and the session they were issued for (modern requests
+    # share one scope: their lists do not vary per connection).
+    return f"{method}:{session.cursor_scope}"
 
 
 async def list_tools(
@@ -60,6 +63,8 @@ async def call_tool(
             f"unknown tool {params.name!r}; tools/list shows the available tools",
             {"name": params.name},
         )
+    if ctx.modern and ctx.request_context.path is not None:
+        _check_param_headers(tool.input_schema, params.arguments, ctx.request_context.headers)
     run = tool.run(
         params.arguments,
         ctx,
@@ -76,6 +81,22 @@ async def call_tool(
         return tool.error_result(
             TimeoutError(f"tool {tool.name!r} timed out after {tool.timeout:g} s")
         )
+
+
+def _check_param_headers(schema: Any, arguments: Any, headers: Mapping[str, str]) -> None:
+    """SEP-2243: arguments annotated `x-mcp-header` must match their `Mcp-Param-*` header."""
+    try:
+        annotated = modern.x_mcp_headers(schema)
+    except ValueError:
+        return  # a tool with invalid annotations: clients drop it; nothing to compare
+    if not annotated:
+        return
+    try:
+        decoded = msgspec.json.decode(arguments) if arguments else {}
+    except msgspec.DecodeError:
+        return  # the tool's own argument decode reports it
+    if isinstance(decoded, dict):
+        modern.check_param_headers(annotated, decoded, headers)
 
 
 async def list_resources(
@@ -150,6 +171,19 @@ async def get_prompt(
         prompt.timeout,
         prompt.run(params.arguments, ctx, run_sync=session.run_sync),
     )
+
+
+async def listen(session: SessionActor, wanted: dict[str, Any], ctx: Context) -> Any:
+    """`subscriptions/listen` (2026-07-28): acknowledge, then stream notifications until the
+    client goes away (closes the stream; on stdio: `notifications/cancelled`)."""
+    request_id = ctx.request_id
+    assert request_id is not None
+    session.add_listener(request_id, wanted)
+    try:
+        await asyncio.Event().wait()  # ends by cancellation
+    finally:
+        session.remove_listener(request_id)
+    return {}  # pragma: no cover - never reached
 
 
 async def complete(

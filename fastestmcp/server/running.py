@@ -78,11 +78,43 @@ class SessionStateStore(LoopActor):
 
     Subclass and override the five operations to keep state elsewhere; they are called one
     at a time, in arrival order.
+
+    Scopes of 2026-07-28 requests (ids `handle:...` and `principal:...`) have no session
+    that ends them: they are deleted after `scope_idle_timeout` seconds without a request
+    (checked every `sweep_interval` seconds; None: kept until the server stops). A running
+    server sets `scope_idle_timeout` to its `session_idle_timeout`.
     """
+
+    sweep_interval = 60.0
+    scope_idle_timeout: float | None = None
 
     def __init__(self) -> None:
         super().__init__()
         self._sessions: dict[str, tuple[Any, dict[str, Any]]] = {}
+        self._used: dict[str, float] = {}
+        self._sweeper: Any = None
+
+    def on_start(self) -> None:
+        if self.scope_idle_timeout is not None:
+            self._sweeper = self._loop.call_later(self.sweep_interval, self._sweep)
+
+    def on_stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+
+    def _sweep(self) -> None:
+        timeout = self.scope_idle_timeout
+        assert timeout is not None
+        deadline = self._loop.time() - timeout
+        for scope, used in list(self._used.items()):
+            if used < deadline:
+                del self._used[scope]
+                self.delete(scope)
+        self._sweeper = self._loop.call_later(self.sweep_interval, self._sweep)
+
+    def _touch(self, session_id: str) -> None:
+        if session_id.startswith(("handle:", "principal:")):
+            self._used[session_id] = self._loop.time()
 
     def load(self, session_id: str) -> tuple[Any, dict[str, Any]] | None:
         saved = self._sessions.get(session_id)
@@ -108,6 +140,8 @@ class SessionStateStore(LoopActor):
 
     def on_receive(self, message: Any) -> Any:
         op = message[0]
+        if op != "count":
+            self._touch(message[1])
         if op == "load":
             return self.load(message[1])
         if op == "meta":
@@ -156,6 +190,7 @@ class ServerHandle:
         self.tasks = self._whereis(names["tasks"])
         self._owns_runtime = False
         self._direct_connection: Any = None
+        self._services_cache: SessionServices | None = None
 
     def _whereis(self, name: str) -> LoopActorRef[Any]:
         ref = self.runtime.whereis(name)
@@ -165,6 +200,12 @@ class ServerHandle:
 
     def _services(self) -> LoopFuture[SessionServices]:
         """Collect the services a session needs (current refs: the tree may have restarted)."""
+        cached = self._services_cache
+        if cached is not None and cached.sessions is not None and cached.sessions.is_alive():
+            # rest_for_one: a restart of anything sessions use restarts their supervisor too
+            ready: LoopFuture[SessionServices] = LoopFuture()
+            ready.set(cached)
+            return ready
         names = _names(self.server)
         store = self._whereis(names["store"])
         pool = self._whereis(names["pool"])
@@ -177,7 +218,9 @@ class ServerHandle:
             try:
                 executor, lifespan = executor_f.result(), lifespan_f.result()
                 sessions = self._whereis(names["sessions"])
-                out.set(SessionServices(self.server, store, executor, lifespan, sessions))
+                services = SessionServices(self.server, store, executor, lifespan, sessions)
+                self._services_cache = services
+                out.set(services)
             except BaseException as exc:
                 out.set_exception(exc)
 
@@ -185,11 +228,21 @@ class ServerHandle:
         return out
 
     def open_session(
-        self, outbox: Outbox, *, transport: str, session_id: str | None = None
+        self,
+        outbox: Outbox,
+        *,
+        transport: str,
+        session_id: str | None = None,
+        stateless: bool = False,
+        state_id: str | None = None,
+        principal: Any = None,
     ) -> LoopFuture[tuple[str, SessionSink]]:
         """Start a session actor writing to `outbox`; resolves to (session id, its sink).
 
         Thread-safe. The sink is what the transport feeds frames (and `closed()`) to.
+        `stateless=True` starts the actor of one 2026-07-28 request (temporary: it is not
+        restarted, and keeps nothing when it ends); its session state is the scope
+        `state_id` (a principal's), if any.
         """
         sid = session_id or secrets.token_hex(16)
         name = f"{self.server.name}:session:{sid}"
@@ -205,8 +258,8 @@ class ServerHandle:
             spec = ChildSpec(
                 id=name,
                 start=SessionActor,
-                args=(services, sid, outbox, transport),
-                restart="transient",
+                args=(services, sid, outbox, transport, stateless, state_id, principal),
+                restart="temporary" if stateless else "transient",
                 name=name,
             )
 
@@ -320,6 +373,12 @@ def tree_spec(
     if not (isinstance(store_class, type) and issubclass(store_class, SessionStateStore)):
         raise TypeError(f"state_store must be a SessionStateStore subclass, not {store_class!r}")
     names = _names(server)
+    # The store expires 2026-07-28 scopes like sessions (same idle timeout).
+    store_class = type(
+        store_class.__name__,
+        (store_class,),
+        {"scope_idle_timeout": server.session_idle_timeout, "__module__": store_class.__module__},
+    )
     children = [
         ChildSpec("server", ServerActor, args=(server,), name=names["server"]),
         ChildSpec("store", store_class, name=names["store"]),

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -30,17 +31,20 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 import msgspec
 import structlog
 
-from fastestmcp.protocol import jsonrpc, types, versions
+from fastestmcp.protocol import jsonrpc, modern, types, versions
 from fastestmcp.protocol.capabilities import server_capabilities
 from fastestmcp.protocol.errors import (
+    RESOURCE_NOT_FOUND,
     InternalError,
+    InvalidParams,
     InvalidRequest,
     McpError,
     MethodNotFound,
 )
 from fastestmcp.server.context import Context, RequestContext
+from fastestmcp.server.modern import InputRequired, InputRound, NoStateScopeError
 from fastestmcp.server.outbox import HttpRequestInfo, Outbox, RequestId
-from fastestmcp.server.pipeline import HANDLERS, LEVELS
+from fastestmcp.server.pipeline import HANDLERS, LEVELS, listen
 from supervisors import (
     NORMAL,
     LoopActor,
@@ -69,6 +73,12 @@ _LIST_FIELDS = {
     "prompts/list": "prompts",
 }
 _EMPTY = types.EmptyResult()
+_HANDLE_PREFIX = "handle:"
+_LISTEN_KINDS = {
+    "notifications/tools/list_changed": "toolsListChanged",
+    "notifications/prompts/list_changed": "promptsListChanged",
+    "notifications/resources/list_changed": "resourcesListChanged",
+}
 
 
 class Frame(NamedTuple):
@@ -136,22 +146,67 @@ class _Collected:
         self.waiting: set[RequestId] = set()
 
 
+class _ModernView(msgspec.Struct):
+    """What the era checks of a modern request read of its params (the rest is skipped)."""
+
+    meta: dict[str, Any] | None = msgspec.field(default=None, name="_meta")
+    name: Any = None
+    uri: Any = None
+    notifications: Any = None
+
+
+_MODERN_VIEW = msgspec.json.Decoder(_ModernView)
+_NO_PARAMS = _ModernView()
+
+
+def _modern_view(params: Any) -> _ModernView:
+    if not params:
+        return _NO_PARAMS
+    try:
+        if isinstance(params, msgspec.Raw):
+            return _MODERN_VIEW.decode(params)
+        return msgspec.convert(msgspec.to_builtins(params), _ModernView)
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        return _NO_PARAMS  # the params decode names what is wrong
+
+
 class SessionActor(LoopActor):
-    """One MCP session; see the module comment."""
+    """One MCP session; see the module comment.
+
+    `stateless=True`: the actor of one 2026-07-28 HTTP request (or `subscriptions/listen`
+    stream); it serves modern requests only, keeps nothing when it ends, and has session
+    state only under `state_id` (a principal's or a state handle's scope), if any.
+    """
 
     _collecting: _Collected | None = None
 
     def __init__(
-        self, services: SessionServices, session_id: str, outbox: Outbox, transport: str
+        self,
+        services: SessionServices,
+        session_id: str,
+        outbox: Outbox,
+        transport: str,
+        stateless: bool = False,
+        state_id: str | None = None,
+        principal: Any = None,
     ) -> None:
         super().__init__()
+        #: Who is calling (the transport's principal hook), for `ctx.principal`.
+        self.principal = principal
         self.services = services
         self.server = services.server
         self.session_id = session_id
         self.outbox = outbox
         self.transport = transport
+        self.stateless = stateless
+        #: Where this session's state lives in the store (None: a request without a scope).
+        self.state_id = state_id if stateless else session_id
+        #: Cursors are bound to the list and this scope (one scope for every modern request).
+        self.cursor_scope = "modern" if stateless else session_id
         self.meta = _Meta()
         self.state: dict[str, Any] = {}
+        #: Open `subscriptions/listen` streams: listen request id -> what they asked for.
+        self._listeners: dict[RequestId, dict[str, Any]] = {}
         self._requests: dict[RequestId, tuple[asyncio.Task[None], Context]] = {}
         self._pending: dict[RequestId, LoopFuture[Any]] = {}
         self._next_out_id = 0
@@ -163,13 +218,20 @@ class SessionActor(LoopActor):
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def on_start(self) -> None:  # type: ignore[override]
-        saved = await self.services.store.ask_async(("load", self.session_id), timeout=10)
-        if saved is not None:
-            meta, state = saved
-            self.meta = meta
-            self.state = state
+        if self.state_id is not None:
+            await self._load(self.state_id)
         self._last_activity = self._loop.time()
         self._arm_idle_timer()
+
+    async def _load(self, state_id: str) -> bool:
+        saved = await self.services.store.ask_async(("load", state_id), timeout=10)
+        if saved is None:
+            return False
+        meta, state = saved
+        if meta is not None:
+            self.meta = meta
+        self.state = state
+        return True
 
     # -- idle expiry ---------------------------------------------------------------------------
 
@@ -178,8 +240,8 @@ class SessionActor(LoopActor):
 
     def _arm_idle_timer(self) -> None:
         timeout = self.server.session_idle_timeout
-        if timeout is None or self.transport == "stdio":  # a stdio process is its session
-            return
+        if timeout is None or self.transport == "stdio" or self.stateless:
+            return  # a stdio process is its session; a stateless one ends with its request
         self._idle_timer = self._loop.call_at(self._last_activity + timeout, self._idle_check)
 
     def _idle_check(self) -> None:
@@ -199,9 +261,11 @@ class SessionActor(LoopActor):
         if self._idle_timer is not None:
             self._idle_timer.cancel()
         # The session ends: its requests end with it, its state is deleted, its transport closed.
+        # (A stateless actor's scope outlives it: a principal's or a handle's state stays.)
         self._ended = True
         self._fail_inflight("the session ended")
-        self.services.store.tell(("delete", self.session_id))
+        if not self.stateless:
+            self.services.store.tell(("delete", self.session_id))
         self.outbox.close()
 
     def on_failure(self, *_exc_info: object) -> None:
@@ -221,7 +285,22 @@ class SessionActor(LoopActor):
         self._pending.clear()
 
     def _save_meta(self) -> None:
-        self.services.store.tell(("meta", self.session_id, self.meta))
+        if self.state_id is not None:
+            self.services.store.tell(("meta", self.state_id, self.meta))
+
+    def _state_id(self) -> str:
+        """Where state goes; a modern request without a scope gets a clear error."""
+        if self.state_id is None:
+            raise NoStateScopeError(
+                "this 2026-07-28 request has no state scope, so there is no session state to "
+                "read or write (the stateless era has no sessions). Get a scope: return "
+                "`await ctx.new_state_handle()` to the client and have it send the handle in "
+                f"_meta[{modern.META_STATE_HANDLE!r}] (or pass it to ctx.use_state_handle); "
+                "serve authenticated clients with principal_state=True; or use stdio, where "
+                "the process is one scope. Values for this request only: "
+                "ctx.set_state(key, value, serializable=False)"
+            )
+        return self.state_id
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -339,6 +418,14 @@ class SessionActor(LoopActor):
 
     def _on_request(self, request: jsonrpc.Request) -> None:
         request_id, method = request.id, request.method
+        if self.stateless or (
+            versions.era_of_request(
+                method, request.params, legacy_session=self.meta.protocol_version is not None
+            )
+            is versions.Era.MODERN
+        ):
+            self._on_modern_request(request)
+            return
         if request_id in self._requests:
             self._send_error(
                 InvalidRequest(
@@ -382,11 +469,162 @@ class SessionActor(LoopActor):
             client_info=self.meta.client_info,
             lifespan_context=self.services.lifespan_context,
             progress_token=types.progress_token(meta),
+            principal=self.principal,
         )
-        task = self.start_task(self._run(request_id, handler, params, ctx))
+        self._start(request_id, handler, params, ctx)
+
+    def _start(
+        self,
+        request_id: RequestId,
+        handler: Callable[[SessionActor, Any, Context], Any],
+        params: Any,
+        ctx: Context,
+        method: str | None = None,
+    ) -> None:
+        task = self.start_task(self._run(request_id, handler, params, ctx, method))
         self._requests[request_id] = (task, ctx)
         if self._collecting is not None:
             self._collecting.started.add(request_id)
+
+    # -- 2026-07-28 requests (stateless: everything the request needs is in its _meta) --------
+
+    def _on_modern_request(self, request: jsonrpc.Request) -> None:
+        request_id, method = request.id, request.method
+        if request_id in self._requests:
+            self._send_error(
+                InvalidRequest(
+                    f"request id {request_id!r} is already in use by a request in flight; "
+                    "use a new id"
+                ),
+                request_id,
+            )
+            return
+        view = _modern_view(request.params)
+        http = self._http
+        headers = http.headers if http is not None else None
+        try:
+            meta = modern.request_meta(
+                view.meta,
+                header_version=None if headers is None else headers.get("mcp-protocol-version"),
+            )
+            if headers is not None:
+                modern.check_standard_headers(method, {"name": view.name, "uri": view.uri}, headers)
+        except McpError as exc:
+            self._send_error(exc, request_id)
+            return
+        if method == "server/discover":
+            self._send_modern(request_id, self._discover(meta.protocol_version))
+            return
+        if method == "subscriptions/listen":
+            params: Any = view.notifications if isinstance(view.notifications, dict) else {}
+            handler: Any = listen
+        else:
+            handler = HANDLERS.get(method)
+            if handler is None or method in modern.REMOVED_METHODS:
+                self._send_error(MethodNotFound.for_method(method), request_id)
+                return
+            params = self._params(request)
+            if params is None:
+                return
+        input_round = None
+        if method in modern.INPUT_METHODS:
+            input_round = self._input_round(method, params, request_id)
+            if input_round is None:
+                return
+        raw_meta = view.meta or {}
+        ctx = Context(
+            session=self,
+            server=self.server,
+            request_context=self._request_context(request_id, raw_meta),
+            session_id=self.session_id,
+            capabilities=meta.client_capabilities,
+            client_info=meta.client_info,
+            lifespan_context=self.services.lifespan_context,
+            progress_token=types.progress_token(raw_meta),
+            principal=self.principal,
+            modern=True,
+            log_level=meta.log_level,
+            input_round=input_round,
+        )
+        if meta.state_handle is not None and self.stateless:
+            self.start_task(
+                self._modern_with_handle(request_id, handler, params, ctx, method, meta)
+            )
+            return
+        self._start(request_id, handler, params, ctx, method)
+
+    async def _modern_with_handle(
+        self,
+        request_id: RequestId,
+        handler: Any,
+        params: Any,
+        ctx: Context,
+        method: str,
+        meta: modern.ModernMeta,
+    ) -> None:
+        assert meta.state_handle is not None
+        try:
+            await self._op_use_handle(meta.state_handle)
+        except NoStateScopeError as exc:
+            self._send_error(InvalidParams(str(exc), {"field": "_meta"}), request_id)
+            return
+        self._start(request_id, handler, params, ctx, method)
+
+    def _input_round(self, method: str, params: Any, request_id: RequestId) -> InputRound | None:
+        """The MRTR state of this attempt, from `inputResponses` and the sealed state."""
+        bind = f"{method}:{getattr(params, 'name', None) or getattr(params, 'uri', '')}"
+        answers: dict[str, Any] = {}
+        carried: dict[str, Any] = {}
+        token = params.request_state
+        if token is not None:
+            try:
+                opened = self.server.state_sealer.unseal(token, bind)
+            except McpError as exc:
+                self._send_error(exc, request_id)
+                return None
+            if isinstance(opened, dict):
+                answers.update(opened.get("answers") or {})
+                carried.update(opened.get("state") or {})
+        for key, value in (params.input_responses or {}).items():
+            if isinstance(value, dict):
+                answers[key] = value
+        return InputRound(bind, answers, carried)
+
+    def _discover(self, version: str) -> Any:
+        server = self.server
+        return {
+            "supportedVersions": list(versions.SUPPORTED_VERSIONS),
+            "capabilities": self.capabilities(version),
+            **({"instructions": server.instructions} if server.instructions else {}),
+        }
+
+    def _send_modern(
+        self,
+        request_id: RequestId,
+        result: Any,
+        method: str | None = "server/discover",
+        result_type: str = "complete",
+    ) -> None:
+        """Answer a modern request: the result with `resultType`, serverInfo, caching hints."""
+        server = self.server
+        cache = server.cache_hint_for(method, result) if method in modern.CACHEABLE else None
+        if method == "server/discover":
+            cache = server.list_cache
+        own_meta = getattr(result, "meta", None)
+        if own_meta is not None:
+            result = msgspec.structs.replace(result, meta=None)
+        stamped = server.result_stamp.stamp(_ENCODE(result), result_type, cache, own_meta)
+        self._emit(
+            jsonrpc.encode(jsonrpc.Response(id=request_id, result=msgspec.Raw(stamped))),
+            request_id,
+        )
+
+    def _send_input_required(self, request_id: RequestId, ctx: Context) -> None:
+        input_round = ctx._round
+        assert input_round is not None
+        state = self.server.state_sealer.seal(input_round.sealed_payload(), input_round.bind)
+        result = {"inputRequests": input_round.requests, "requestState": state}
+        self._send_modern(request_id, result, None, "input_required")
 
     def _request_context(self, request_id: RequestId, meta: Any) -> RequestContext:
         http = self._http
@@ -407,13 +645,22 @@ class SessionActor(LoopActor):
         handler: Callable[[SessionActor, Any, Context], Any],
         params: Any,
         ctx: Context,
+        method: str | None = None,
     ) -> None:
         ctx._enter()
         stack = ctx._stack = contextlib.AsyncExitStack()
         reply: Callable[[], None] | None = None
         try:
             result = await handler(self, params, ctx)
-            reply = functools.partial(self._send_result, request_id, result)
+            if not ctx.modern:
+                reply = functools.partial(self._send_result, request_id, result)
+            elif ctx._round is not None and ctx._round.needs_input:
+                # The handler caught InputRequired and went on: the input is still needed.
+                reply = functools.partial(self._send_input_required, request_id, ctx)
+            else:
+                reply = functools.partial(self._send_modern, request_id, result, method)
+        except InputRequired:
+            reply = functools.partial(self._send_input_required, request_id, ctx)
         except asyncio.CancelledError:
             # Cancelled by the client, or by `_fail_inflight` (which answered): no response.
             # Otherwise the actor was killed and no hook ran: answer, or the client waits forever.
@@ -426,6 +673,8 @@ class SessionActor(LoopActor):
             else:
                 reply = functools.partial(self._no_response, request_id)
         except McpError as exc:
+            if ctx.modern and exc.code == RESOURCE_NOT_FOUND:  # -32602 + data.uri since 2026
+                exc = InvalidParams(exc.message, exc.data)
             reply = functools.partial(self._send_error, exc, request_id)
         except BaseException as exc:
             # Also SystemExit & co. from a handler (sys.exit() in a tool): escaping this task it
@@ -537,6 +786,39 @@ class SessionActor(LoopActor):
             protocol_version=version,
         )
 
+    # -- subscriptions/listen (2026-07-28) --------------------------------------------------
+
+    def add_listener(self, request_id: RequestId, wanted: dict[str, Any]) -> dict[str, Any]:
+        """Register a `subscriptions/listen` stream; returns the filter honoured."""
+        honoured: dict[str, Any] = {}
+        for kind in ("toolsListChanged", "promptsListChanged", "resourcesListChanged"):
+            if wanted.get(kind) is True:
+                honoured[kind] = True
+        uris = wanted.get("resourceSubscriptions")
+        if isinstance(uris, list) and all(isinstance(u, str) for u in uris):
+            honoured["resourceSubscriptions"] = list(uris)
+        self._listeners[request_id] = honoured
+        self._notify(
+            "notifications/subscriptions/acknowledged",
+            {"notifications": honoured, "_meta": {versions.META_SUBSCRIPTION_ID: request_id}},
+            request_id,
+        )
+        return honoured
+
+    def remove_listener(self, request_id: RequestId) -> None:
+        self._listeners.pop(request_id, None)
+
+    def _notify_listeners(self, event: Broadcast) -> None:
+        kind = _LISTEN_KINDS.get(event.method)
+        for listen_id, wanted in self._listeners.items():
+            tag = {versions.META_SUBSCRIPTION_ID: listen_id}
+            if kind is not None and wanted.get(kind):
+                self._notify(event.method, {"_meta": tag}, listen_id)
+            elif event.method == "notifications/resources/updated" and event.uri in wanted.get(
+                "resourceSubscriptions", ()
+            ):
+                self._notify(event.method, {"uri": event.uri, "_meta": tag}, listen_id)
+
     def _set_level(self, request: jsonrpc.Request) -> None:
         params = self._params(request)
         if params is None:
@@ -585,16 +867,38 @@ class SessionActor(LoopActor):
     # -- Context operations (run inside the actor) -------------------------------------------
 
     def _op_get_state(self, key: str, default: Any) -> Any:
+        self._state_id()
         return self.state.get(key, default)
 
     def _op_set_state(self, key: str, value: Any) -> None:
+        state_id = self._state_id()
         self.state[key] = value
-        self.services.store.tell(("set", self.session_id, key, value))
+        self.services.store.tell(("set", state_id, key, value))
 
     def _op_delete_state(self, key: str) -> None:
+        state_id = self._state_id()
         if key in self.state:  # a stored None is a value too: delete it in the store as well
             del self.state[key]
-            self.services.store.tell(("del", self.session_id, key))
+            self.services.store.tell(("del", state_id, key))
+
+    def _op_new_handle(self) -> str:
+        """Mint a state handle and make it this actor's scope (its state starts empty)."""
+        handle = "h_" + secrets.token_urlsafe(24)
+        self.state_id = _HANDLE_PREFIX + handle
+        self.state = {}
+        self.services.store.tell(("meta", self.state_id, None))
+        return handle
+
+    async def _op_use_handle(self, handle: str) -> None:
+        """Make the state stored under `handle` this actor's scope."""
+        if not isinstance(handle, str) or not handle.startswith("h_"):
+            raise NoStateScopeError(f"{handle!r} is not a state handle (ctx.new_state_handle())")
+        if not await self._load(_HANDLE_PREFIX + handle):
+            raise NoStateScopeError(
+                f"unknown or expired state handle {handle!r}: mint a new one with "
+                "ctx.new_state_handle()"
+            )
+        self.state_id = _HANDLE_PREFIX + handle
 
     def _op_log(
         self, level: str, data: Any, logger_name: str | None, related: RequestId | None
@@ -602,6 +906,11 @@ class SessionActor(LoopActor):
         if LEVELS.get(level) is None:
             raise ValueError(f"unknown log level {level!r}; one of {sorted(LEVELS)}")
         threshold = self.meta.log_level
+        entry = self._requests.get(related) if related is not None else None
+        if entry is not None and entry[1].modern:
+            threshold = entry[1].log_level
+            if threshold is None:  # 2026-07-28: no logLevel in _meta, no log messages
+                return False
         if threshold is not None and LEVELS[level] < LEVELS[threshold]:
             return False
         params = types.LoggingMessageNotificationParams(
@@ -681,6 +990,8 @@ class SessionActor(LoopActor):
         which_children(sessions).add_done_callback(each)
 
     def _on_broadcast(self, event: Broadcast) -> None:
+        if self._listeners:
+            self._notify_listeners(event)
         if self.meta.protocol_version is None:
             return
         if event.method == "notifications/resources/updated":

@@ -66,7 +66,7 @@ import secrets
 import signal
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -80,8 +80,9 @@ from fastestmcp.server.running import ServerHandle, start, start_async
 from fastestmcp.transports._http_common import OriginPolicy, listen, read_body
 from fastestmcp.transports._http_common import http_info as _http_info
 from fastestmcp.transports._http_common import refuse as _refuse
-from fastestmcp.transports.base import RequestId
+from fastestmcp.transports.base import HttpRequestInfo, RequestId
 from fastestmcp.transports.event_store import EventStore, InMemoryEventStore
+from fastestmcp.transports.http_modern import post_modern
 from fastestmcp.transports.listening import ListeningServer
 from supervisors import MaxChildrenError, Runtime
 
@@ -143,6 +144,12 @@ class HttpOptions:
         close_sse_after: Seconds after which the server closes the connection of a request's
             SSE stream that is still running (SEP-1699 polling: the client resumes it with
             `Last-Event-ID`). None: only `ctx.close_sse_stream()` closes one early.
+        principal: Who is calling: a function of the request (`HttpRequestInfo`: headers
+            lower-cased) returning a principal id, or None for anonymous. Put your
+            authentication here (verify the token, return its subject). A legacy session
+            answers only its creator (404 for anyone else); with the server option
+            `principal_state=True` a 2026-07-28 request gets its principal's session state;
+            handlers see it as `ctx.principal`.
     """
 
     path: str = DEFAULT_PATH
@@ -161,6 +168,7 @@ class HttpOptions:
     max_session_events: int = 2048
     ended_stream_grace: float = 60.0
     close_sse_after: float | None = None
+    principal: Callable[[HttpRequestInfo], str | None] | None = None
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/"):
@@ -676,8 +684,9 @@ class StreamableHttpTransport:
     # -- sessions ----------------------------------------------------------------------------------
 
     def _principal(self, request: web.Request) -> Any:
-        """Who is calling (the auth hook; None until authentication exists)."""
-        return None
+        """Who is calling (`HttpOptions.principal`; None: anonymous)."""
+        resolve = self.options.principal
+        return None if resolve is None else resolve(_http_info(request))
 
     def _session_of(self, request: web.Request) -> tuple[_HttpSession | None, web.Response | None]:
         sid = request.headers.get(SESSION_HEADER)
@@ -717,7 +726,10 @@ class StreamableHttpTransport:
         session = _HttpSession(secrets.token_hex(16), self, principal=self._principal(request))
         try:
             _, sink = await handle.open_session(
-                HttpOutbox(session), transport=TRANSPORT_NAME, session_id=session.id
+                HttpOutbox(session),
+                transport=TRANSPORT_NAME,
+                session_id=session.id,
+                principal=session.principal,
             ).wait(30)
         except MaxChildrenError:
             return self._busy(f"the server has its maximum of {limit} sessions open")
@@ -766,6 +778,8 @@ class StreamableHttpTransport:
                 request_ids[item.id] = None
                 if item.method == "initialize":
                     initialize = item
+        if self._modern(request, items):
+            return await post_modern(self, request, body, decoded, sse_ok)
         if initialize is not None and isinstance(decoded, jsonrpc.Batch):
             return _bad_request("initialize must be sent alone, not in a batch", initialize.id)
         limit = self.options.max_concurrent_requests
@@ -831,6 +845,26 @@ class StreamableHttpTransport:
             stream.detach(conn)
             if stream.conn is None:
                 session.unroute(stream)  # unless the client can resume it
+
+    def _modern(self, request: web.Request, items: Sequence[Any]) -> bool:
+        """Is this POST of the 2026-07-28 era (served statelessly by `post_modern`)?"""
+        session_header = SESSION_HEADER in request.headers
+        version_header = request.headers.get(VERSION_HEADER)
+        requests = [item for item in items if isinstance(item, jsonrpc.Request)]
+        if not requests:  # notifications or responses: modern only without any legacy sign
+            return not session_header and (
+                version_header is None or versions.is_modern(version_header.strip())
+            )
+        return any(
+            versions.era_of_http_request(
+                item.method,
+                item.params,
+                session_header=session_header,
+                version_header=version_header,
+            )
+            is versions.Era.MODERN
+            for item in requests
+        )
 
     async def _read_body(self, request: web.Request) -> bytes | web.Response:
         return await read_body(request, self.options.max_body_size)

@@ -3,8 +3,9 @@
     python tests/conformance/everything_server.py --port 3001
 
 Serves streamable HTTP at http://127.0.0.1:PORT/mcp with fastestmcp's public API only.
-Names and behaviours follow the suite's server scenarios for the legacy era (2025-06-18,
-2025-11-25); `tests/conformance/run.py` starts it and runs the suite against it.
+Names and behaviours follow the suite's server scenarios for both eras (2025-06-18,
+2025-11-25 and 2026-07-28, on the same endpoint); `tests/conformance/run.py` starts it and
+runs the suite against it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import argparse
 import asyncio
 import base64
 import json
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 import fastestmcp
 from fastestmcp import Audio, Context, Image, ToolError
@@ -400,6 +403,188 @@ def test_prompt_with_embedded_resource(resourceUri: str) -> list[Message]:
 def test_prompt_with_image() -> list[Message]:
     """A prompt that carries an image."""
     return [Message(Image(PNG, "image/png")), Message("Please analyze the image above.")]
+
+
+# --------------------------------------------------------------------------------------------
+# The 2026-07-28 contract. The same `Context` calls as above: for a modern client each
+# elicit/sample/list_roots ends the attempt with an InputRequiredResult (MRTR) and the tool
+# runs again with the answers; a legacy client gets them as requests to the client.
+
+_NAME_SCHEMA = {
+    "type": "object",
+    "properties": {"name": {"type": "string"}},
+    "required": ["name"],
+}
+
+
+def _elicit_input(ctx: Context, message: str, schema: dict[str, Any], key: str) -> Any:
+    return ctx.request_client(
+        "elicitation/create", {"message": message, "requestedSchema": schema}, key=key
+    )
+
+
+def _content(answer: Any) -> dict[str, Any]:
+    return dict(answer.content or {}) if getattr(answer, "action", None) == "accept" else {}
+
+
+@app.tool
+async def test_input_required_result_elicitation(ctx: Context) -> str:
+    """Asks for the user's name, then greets them."""
+    answer = await _elicit_input(ctx, "What is your name?", _NAME_SCHEMA, "user_name")
+    return f"Hello, {_content(answer).get('name', 'stranger')}!"
+
+
+@app.tool
+async def test_input_required_result_sampling(ctx: Context) -> str:
+    """Asks the client's model a question."""
+    reply = await ctx.sample(
+        "What is the capital of France?", max_tokens=100, key="capital_question"
+    )
+    return f"The model says: {getattr(reply.content, 'text', reply.content)}"
+
+
+@app.tool
+async def test_input_required_result_list_roots(ctx: Context) -> str:
+    """Lists the client's roots."""
+    roots = await ctx.list_roots(key="client_roots")
+    return "Roots: " + (", ".join(root.uri for root in roots) or "(none)")
+
+
+@app.tool
+async def test_input_required_result_request_state(ctx: Context) -> str:
+    """Keeps a value across rounds in requestState, then asks for a confirmation."""
+    carried = ctx.round_state.get("marker")
+    if carried is None:
+        ctx.round_state["marker"] = "state-ok"
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    answer = await _elicit_input(ctx, "Please confirm", schema, "confirm")
+    return f"confirmed={_content(answer).get('ok')}; {carried}"
+
+
+@app.tool
+async def test_input_required_result_multiple_inputs(ctx: Context) -> str:
+    """Asks for a name, a sampled greeting and the roots in one round."""
+    ctx.round_state.setdefault("round", "multiple")
+    # Make every future before awaiting any: each records its input request.
+    name_f = _elicit_input(ctx, "What is your name?", _NAME_SCHEMA, "user_name")
+    greeting_f = ctx.sample("Generate a greeting", max_tokens=50, key="greeting")
+    roots_f = ctx.list_roots(key="client_roots")
+    name, greeting, roots = await name_f, await greeting_f, await roots_f
+    text = getattr(greeting.content, "text", greeting.content)
+    return f"{text}, {_content(name).get('name')}! Roots: {len(roots)}"
+
+
+@app.tool
+async def test_input_required_result_multi_round(ctx: Context) -> str:
+    """Asks two questions, one round each."""
+    step1 = await _elicit_input(ctx, "Step 1: What is your name?", _NAME_SCHEMA, "step1")
+    color_schema = {
+        "type": "object",
+        "properties": {"color": {"type": "string"}},
+        "required": ["color"],
+    }
+    step2 = await _elicit_input(ctx, "Step 2: What is your favorite color?", color_schema, "step2")
+    return f"{_content(step1).get('name')} likes {_content(step2).get('color')}"
+
+
+@app.tool
+async def test_input_required_result_tampered_state(ctx: Context) -> str:
+    """Like the request-state tool: a tampered requestState is refused (-32602)."""
+    ctx.round_state["marker"] = "sealed"
+    answer = await _elicit_input(ctx, "Please confirm", _NAME_SCHEMA, "confirm")
+    return f"Hello, {_content(answer).get('name')}!"
+
+
+@app.tool
+async def test_input_required_result_capabilities(ctx: Context) -> str:
+    """Asks only for the inputs the client declared it can give."""
+    caps = ctx.capabilities
+    pending = []
+    if caps is not None and caps.elicitation is not None:
+        pending.append(_elicit_input(ctx, "What is your name?", _NAME_SCHEMA, "user_name"))
+    if caps is not None and caps.sampling is not None:
+        pending.append(ctx.sample("Generate a greeting", max_tokens=50, key="greeting"))
+    if caps is not None and caps.roots is not None:
+        pending.append(ctx.list_roots(key="client_roots"))
+    for future in pending:
+        await future
+    return f"{len(pending)} input(s) answered"
+
+
+@app.tool
+async def test_missing_capability(ctx: Context) -> str:
+    """Needs sampling: a client without it gets -32021 (2026-07-28)."""
+    reply = await ctx.sample("Say hello", max_tokens=20)
+    return f"LLM response: {getattr(reply.content, 'text', reply.content)}"
+
+
+@app.tool
+def test_x_mcp_header(
+    region: Annotated[str, msgspec.Meta(extra_json_schema={"x-mcp-header": "Region"})],
+) -> str:
+    """Echoes `region`, which clients also send as the Mcp-Param-Region header.
+
+    Args:
+        region: A region name.
+    """
+    return f"region={region}"
+
+
+@app.tool
+async def test_streaming_elicitation(ctx: Context) -> str:
+    """Reports progress, then asks for a name (modern: an InputRequiredResult, never a
+    request to the client on the response stream)."""
+    await ctx.report_progress(0, 1, "about to ask")
+    answer = await _elicit_input(ctx, "What is your name?", _NAME_SCHEMA, "user_name")
+    return f"Hello, {_content(answer).get('name')}!"
+
+
+@app.tool
+async def test_logging_tool(ctx: Context) -> str:
+    """Logs at every level (modern: only when the request's _meta asked for a logLevel)."""
+    for level in ("debug", "info", "warning", "error"):
+        await ctx.log(f"a {level} message", level)
+    return "logged"
+
+
+def _dynamic_tool() -> str:
+    """A tool that test_trigger_tool_change adds and removes."""
+    return "dynamic"
+
+
+def _dynamic_prompt() -> str:
+    """A prompt that test_trigger_prompt_change adds and removes."""
+    return "dynamic"
+
+
+@app.tool
+async def test_trigger_tool_change(ctx: Context) -> str:
+    """Adds (or removes) a tool, then notifies every listener."""
+    if app.remove_tool("dynamic_tool") is None:
+        app.add_tool(_dynamic_tool, name="dynamic_tool")
+    await ctx.send_tool_list_changed()
+    return "tool list changed"
+
+
+@app.tool
+async def test_trigger_prompt_change(ctx: Context) -> str:
+    """Adds (or removes) a prompt, then notifies every listener."""
+    if app.remove_prompt("dynamic_prompt") is None:
+        app.add_prompt(_dynamic_prompt, name="dynamic_prompt")
+    await ctx.send_prompt_list_changed()
+    return "prompt list changed"
+
+
+@app.prompt
+async def test_input_required_result_prompt(ctx: Context) -> list[Message]:
+    """A prompt that asks the user for its context first."""
+    schema = {
+        "type": "object",
+        "properties": {"context": {"type": "string"}},
+        "required": ["context"],
+    }
+    answer = await _elicit_input(ctx, "What context should the prompt use?", schema, "user_context")
+    return [Message(f"Use this context: {_content(answer).get('context')}")]
 
 
 def main() -> None:

@@ -2,9 +2,10 @@
 
 The server is `stdio_server.py`, next to this file, started as a real process by the SDK's
 `stdio_client` (which also stops it: it closes stdin, waits, then kills the process group).
-`ClientSession.initialize()` is the legacy handshake (`initialize` at 2025-11-25), the era
-fastestmcp speaks today; `mcp.Client`'s default `mode="auto"` first probes the 2026-07-28
-`server/discover` and falls back to `initialize` when the server refuses it (last test).
+`ClientSession.initialize()` is the legacy handshake (`initialize` at 2025-11-25);
+`mcp.Client`'s default `mode="auto"` first probes the 2026-07-28 `server/discover`, which a
+dual-era fastestmcp server answers, so that client stays modern (last test; the modern era
+has its own interop tests in `test_mcp_sdk_modern.py`).
 
 Every await is bounded (`anyio.fail_after`, and each test as a whole; the SDK bounds its own
 shutdown), and every test checks that the server process is gone afterwards and that it
@@ -671,19 +672,19 @@ def test_session_state_persists_within_a_session_and_not_across(tmp_path: Path) 
     run(test)
 
 
-def test_default_client_probes_discover_then_falls_back_to_initialize(tmp_path: Path) -> None:
+def test_default_client_probes_discover_and_stays_modern(tmp_path: Path) -> None:
     # `mcp.Client` defaults to mode="auto": it sends `server/discover` (2026-07-28) first and
-    # falls back to `initialize` on any JSON-RPC error. fastestmcp answers the probe with an
-    # error (it speaks the legacy era only, for now), so the connection ends up legacy.
+    # falls back to `initialize` on an error. fastestmcp is dual-era: it answers the probe,
+    # so the connection stays modern (no initialize), on the same stdio server.
     async def test() -> None:
         server = ServerProcess(tmp_path / "auto.stderr")
         with server.errlog.open("w") as errlog:
             client = Client(stdio_client(server_parameters(), errlog=errlog))
             assert client.mode == "auto"
             async with client:
-                assert client.protocol_version == LEGACY_VERSION
-                assert client.session.initialize_result is not None
-                assert client.session.discover_result is None
+                assert client.protocol_version == "2026-07-28"
+                assert client.session.initialize_result is None
+                assert client.session.discover_result is not None
                 pid = await bounded(client.call_tool("pid"))
                 assert pid.structured_content is not None
                 server.pid = pid.structured_content["result"]

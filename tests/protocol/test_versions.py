@@ -166,9 +166,30 @@ def _params(value: object) -> msgspec.Raw:
 MODERN_META = {"_meta": {v.META_PROTOCOL_VERSION: "2026-07-28", "other": [1, 2]}}
 
 
-def test_initialize_is_always_legacy() -> None:
+def test_initialize_is_legacy_unless_it_carries_modern_meta() -> None:
     assert v.era_of_request("initialize", None) is Era.LEGACY
-    assert v.era_of_request("initialize", _params(MODERN_META)) is Era.LEGACY
+    # A modern client that sends initialize gets the modern answer: -32601 (HTTP 404).
+    assert v.era_of_request("initialize", _params(MODERN_META)) is Era.MODERN
+    assert v.era_of_request("initialize", _params(MODERN_META), legacy_session=True) is (
+        Era.LEGACY
+    )
+
+
+def test_http_era_follows_session_then_meta_then_version_header() -> None:
+    era = v.era_of_http_request
+    assert era("tools/list", None, session_header=True, version_header=None) is Era.LEGACY
+    assert (
+        era("tools/list", _params(MODERN_META), session_header=False, version_header=None)
+        is Era.MODERN
+    )
+    assert era("tools/list", None, session_header=False, version_header="2026-07-28") is (
+        Era.MODERN
+    )
+    assert era("tools/list", None, session_header=False, version_header="2025-06-18") is (
+        Era.LEGACY
+    )
+    assert era("initialize", None, session_header=False, version_header=None) is Era.LEGACY
+    assert era("tools/list", None, session_header=False, version_header=None) is Era.MODERN
 
 
 def test_modern_meta_makes_a_request_modern() -> None:

@@ -14,7 +14,7 @@ import fastestmcp
 SERVER_DIR = Path(importlib.import_module("fastestmcp.server.definition").__file__ or "").parent
 # The definition layer does no IO and owns no threads or loops; the runtime layer (a Context
 # that talks to its session actor, the session, the pipeline, the running tree) may.
-RUNTIME = {"context", "pipeline", "session", "running"}
+RUNTIME = {"context", "modern", "pipeline", "session", "running"}
 FORBIDDEN = {
     "asyncio",
     "anyio",
@@ -33,6 +33,7 @@ ALLOWED = {
     "outbox": set(),
     "elicitation": set(),
     "visibility": set(),
+    "modern": set(),
     "jsonschema": {"errors"},
     "results": {"errors", "jsonschema"},
     "signature": {"context", "errors", "jsonschema", "results"},
@@ -41,9 +42,9 @@ ALLOWED = {
     "dependencies": {"components", "context"},
     "definition": {"completions", "components", "dependencies", "errors", "visibility"},
     # The runtime layer (type-only imports of the session and definition included).
-    "context": {"definition", "elicitation", "session", "visibility"},
+    "context": {"definition", "elicitation", "modern", "session", "visibility"},
     "pipeline": {"components", "context", "session"},
-    "session": {"context", "definition", "outbox", "pipeline"},
+    "session": {"context", "definition", "modern", "outbox", "pipeline"},
     "running": {"definition", "dependencies", "outbox", "session"},
 }
 

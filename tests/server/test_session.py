@@ -134,25 +134,37 @@ def test_a_second_initialize_is_rejected(conn):
     assert value(call(conn, "add", a=2, b=2)) == 4
 
 
-@pytest.mark.parametrize("method", ["tools/list", "tools/call", "resources/read"])
-def test_requests_before_initialize_are_invalid(connect: Connect, method: str):
+@pytest.mark.parametrize("method", ["tools/list", "tools/call", "resources/read", "nope/nope"])
+def test_requests_before_initialize_without_meta_are_invalid_params(connect: Connect, method: str):
+    """Dual era: a request before initialize is a 2026-07-28 request, and one without the
+    modern `_meta` is refused with -32602, saying what to send (or to initialize first)."""
     conn = connect(initialize=False)
     with pytest.raises(McpError) as info:
         conn.request(method, {"name": "add"})
-    assert info.value.code == -32600
-    assert repr(method) in info.value.message
+    assert info.value.code == -32602
+    assert "_meta" in info.value.message
     assert "initialize first" in info.value.message
 
 
-@pytest.mark.parametrize("method", ["nope/nope", "server/discover"])
-def test_unknown_methods_are_not_found_even_before_initialize(connect: Connect, method: str):
-    """A modern client probing with server/discover learns at once (-32601) that this
-    session speaks the legacy era, and falls back to initialize."""
+def test_discover_before_initialize_answers_the_modern_probe(connect: Connect):
+    """A dual-era server answers a modern client's server/discover probe over the same
+    connection (stdio, WebSocket, in-memory); the client then stays modern."""
     conn = connect(initialize=False)
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    result = conn.request("server/discover", {"_meta": meta})
+    assert "2026-07-28" in result["supportedVersions"]
+    assert result["resultType"] == "complete"
+    assert result["_meta"]["io.modelcontextprotocol/serverInfo"]["name"]
+
+
+def test_unknown_methods_after_initialize_are_not_found(connect: Connect):
+    conn = connect()
     with pytest.raises(McpError) as info:
-        conn.request(method)
+        conn.request("server/discover")
     assert info.value.code == -32601
-    assert method in info.value.message
 
 
 def test_ping_works_before_and_after_initialize(connect: Connect):

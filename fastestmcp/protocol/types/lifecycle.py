@@ -94,6 +94,7 @@ class ClientCapabilities(WireStruct, frozen=True, kw_only=True):
         sampling: Present when the client can sample an LLM.
         elicitation: Present when the client can elicit input (2025-06-18+).
         tasks: Experimental task support (2025-11-25), kept verbatim.
+        extensions: MCP extensions the client supports (2026-07-28), kept verbatim.
     """
 
     experimental: dict[str, dict[str, Any]] | None = None
@@ -101,6 +102,7 @@ class ClientCapabilities(WireStruct, frozen=True, kw_only=True):
     sampling: SamplingCapability | None = None
     elicitation: ElicitationCapability | None = None
     tasks: dict[str, Any] | None = None
+    extensions: dict[str, Any] | None = None
 
 
 class ListChangedCapability(WireStruct, frozen=True, kw_only=True):
@@ -137,6 +139,7 @@ class ServerCapabilities(WireStruct, frozen=True, kw_only=True):
         resources: Present when the server offers resources.
         tools: Present when the server offers tools.
         tasks: Experimental task support (2025-11-25), kept verbatim.
+        extensions: MCP extensions the server supports (2026-07-28).
     """
 
     experimental: dict[str, dict[str, Any]] | None = None
@@ -146,6 +149,7 @@ class ServerCapabilities(WireStruct, frozen=True, kw_only=True):
     resources: ResourcesCapability | None = None
     tools: ListChangedCapability | None = None
     tasks: dict[str, Any] | None = None
+    extensions: dict[str, Any] | None = None
 
 
 class InitializeRequestParams(WireStruct, frozen=True, kw_only=True):

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .common import Cursor, Icon, Meta, Role, WireStruct, meta_field
 from .content import ContentBlock
 
@@ -73,11 +75,17 @@ class GetPromptRequestParams(WireStruct, frozen=True, kw_only=True):
     Attributes:
         name: The prompt to render.
         arguments: String values of the prompt's arguments.
+        input_responses: MRTR (2026-07-28): the client's answers to the last
+            ``InputRequiredResult``, by key.
+        request_state: MRTR (2026-07-28): the sealed state of the last
+            ``InputRequiredResult``, echoed verbatim.
         meta: The request's ``_meta``.
     """
 
     name: str
     arguments: dict[str, str] | None = None
+    input_responses: dict[str, Any] | None = None
+    request_state: str | None = None
     meta: Meta | None = meta_field()
 
 

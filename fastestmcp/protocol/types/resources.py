@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .common import Annotations, Cursor, Icon, Meta, WireStruct, meta_field
 from .content import ResourceContents
 
@@ -103,10 +105,16 @@ class ReadResourceRequestParams(WireStruct, frozen=True, kw_only=True):
 
     Attributes:
         uri: The URI to read.
+        input_responses: MRTR (2026-07-28): the client's answers to the last
+            ``InputRequiredResult``, by key.
+        request_state: MRTR (2026-07-28): the sealed state of the last
+            ``InputRequiredResult``, echoed verbatim.
         meta: The request's ``_meta``.
     """
 
     uri: str
+    input_responses: dict[str, Any] | None = None
+    request_state: str | None = None
     meta: Meta | None = meta_field()
 
 

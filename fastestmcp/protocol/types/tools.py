@@ -119,12 +119,18 @@ class CallToolRequestParams(WireStruct, frozen=True, kw_only=True):
             empty, falsy ``Raw``) when absent or null. Decode them with the tool's own
             decoder, or with `arguments_dict`.
         task: Task augmentation (2025-11-25, experimental), kept verbatim.
+        input_responses: MRTR (2026-07-28): the client's answers to the last
+            ``InputRequiredResult``, by key.
+        request_state: MRTR (2026-07-28): the sealed state of the last
+            ``InputRequiredResult``, echoed verbatim.
         meta: The request's ``_meta``; ``progressToken`` asks for progress.
     """
 
     name: str
     arguments: msgspec.Raw = NO_ARGUMENTS
     task: dict[str, Any] | None = None
+    input_responses: dict[str, Any] | None = None
+    request_state: str | None = None
     meta: Meta | None = meta_field()
 
     def __post_init__(self) -> None:

@@ -1,0 +1,215 @@
+# Streamable HTTP, 2026-07-28 era: one POST, one request, one actor.
+#
+# A modern POST carries no `Mcp-Session-Id`: everything the request needs is in its `_meta`.
+# The transport starts a stateless session actor for it (a temporary child of the session
+# supervisor, so it is supervised and counted like a session), feeds it the frame, and writes
+# what the actor sends for that request: a lone response as a plain JSON answer whose HTTP
+# status follows its error code (400 for -32602/-32020/-32021/-32022, 404 for -32601), or an SSE
+# stream when something (progress, a log message, the acknowledgement of
+# `subscriptions/listen`) comes first. No event ids, no resumption: a modern client re-issues
+# a request whose stream broke. When the response is out, or the client goes away, the actor
+# ends (a request it was still running is cancelled).
+#
+# The transport still does not interpret MCP methods: the actor checks `_meta` and the
+# `Mcp-Method`/`Mcp-Name` headers (it gets them with the frame) and answers with an error the
+# status table maps.
+
+"""Streamable HTTP for 2026-07-28 requests (stateless, one actor per request)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING, Any, Final
+
+import msgspec
+import structlog
+from aiohttp import web
+
+from fastestmcp.protocol import jsonrpc, modern
+from fastestmcp.protocol.errors import InvalidRequest
+from fastestmcp.transports._http_common import http_info, refuse
+from fastestmcp.transports.base import RequestId
+from supervisors import MaxChildrenError
+
+if TYPE_CHECKING:
+    from fastestmcp.transports.http import StreamableHttpTransport
+
+__all__ = ["post_modern"]
+
+log = structlog.get_logger("fastestmcp.transports.http")
+
+TRANSPORT_NAME: Final = "streamable-http"
+_SSE_HEADERS: Final = {
+    "Content-Type": "text/event-stream",
+    "Cache-Control": "no-cache, no-transform",
+    "X-Accel-Buffering": "no",
+}
+
+
+class _Peek(msgspec.Struct):
+    method: str | None = None
+    error: Any = None
+
+
+class _ErrorPeek(msgspec.Struct):
+    code: int | None = None
+
+
+_PEEK = msgspec.json.Decoder(_Peek)
+
+
+def _final_status(frame: bytes) -> tuple[bool, int]:
+    """(is it the response, the HTTP status a JSON answer of it gets)."""
+    try:
+        peek = _PEEK.decode(frame)
+    except msgspec.DecodeError:  # pragma: no cover - the session sends valid frames
+        return False, 200
+    if peek.method is not None:
+        return False, 200
+    code = peek.error.get("code") if isinstance(peek.error, dict) else None
+    return True, modern.http_status(code if isinstance(code, int) else None)
+
+
+class ModernOutbox:
+    """The `Outbox` of one modern POST: the frames of its one request, in order."""
+
+    __slots__ = ("closed", "frames", "limit", "overflowed", "queued", "wake")
+
+    def __init__(self, limit: int) -> None:
+        self.frames: deque[bytes] = deque()
+        self.wake = asyncio.Event()
+        self.closed = False
+        self.limit = limit
+        self.queued = 0
+        self.overflowed = False
+
+    def send(self, frame: bytes, related_request: RequestId | None = None) -> None:
+        if self.closed or self.overflowed:
+            return
+        self.queued += len(frame)
+        if self.queued > self.limit:
+            self.overflowed = True
+            self.frames.clear()
+        else:
+            self.frames.append(frame)
+        self.wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+
+async def post_modern(
+    transport: StreamableHttpTransport,
+    request: web.Request,
+    body: bytes,
+    decoded: jsonrpc.Message | jsonrpc.Batch,
+    sse_ok: bool,
+) -> web.StreamResponse:
+    """Serve one 2026-07-28 POST (see the module comment)."""
+    if isinstance(decoded, jsonrpc.Batch):
+        return refuse(
+            400,
+            InvalidRequest(
+                "JSON-RPC batches do not exist at protocol version 2026-07-28; send one "
+                "request per POST"
+            ),
+        )
+    if not isinstance(decoded, jsonrpc.Request):
+        # The modern wire defines no client-to-server notifications (cancelling is closing the
+        # response stream), and a response has no request to go to: acknowledged, dropped.
+        return web.Response(status=202)
+    handle = transport.handle
+    if handle is None or transport._closing:
+        return transport._busy("the server is not running")
+    limit = transport.options.max_concurrent_requests
+    if limit is not None and transport._in_flight >= limit:
+        return transport._busy(f"{limit} requests are in flight")
+    principal = transport._principal(request)
+    state_id = None
+    if principal is not None and transport.server.principal_state:
+        state_id = f"principal:{principal}"
+    outbox = ModernOutbox(transport.options.max_queued_bytes)
+    try:
+        _, sink = await handle.open_session(
+            outbox,
+            transport=TRANSPORT_NAME,
+            stateless=True,
+            state_id=state_id,
+            principal=principal,
+        ).wait(30)
+    except MaxChildrenError:
+        return transport._busy(
+            f"the server has its maximum of {transport.server.max_sessions} sessions and "
+            "requests open"
+        )
+    except Exception:
+        log.exception("could not start a request actor")
+        return transport._busy("could not start the request")
+    transport._in_flight += 1
+    try:
+        sink.frame(body, http_info(request))
+        return await _respond(transport, request, outbox, decoded.id, sse_ok)
+    finally:
+        transport._in_flight -= 1
+        sink.closed()
+
+
+async def _respond(
+    transport: StreamableHttpTransport,
+    request: web.Request,
+    outbox: ModernOutbox,
+    request_id: RequestId,
+    sse_ok: bool,
+) -> web.StreamResponse:
+    keepalive = transport.options.keepalive
+    response: web.StreamResponse | None = None
+    while True:
+        if outbox.overflowed:
+            log.error("a client does not read its response stream; closing the connection")
+            if request.transport is not None:
+                request.transport.close()
+            return response if response is not None else web.Response(status=503)
+        while outbox.frames:
+            frame = outbox.frames.popleft()
+            outbox.queued -= len(frame)
+            final, status = _final_status(frame)
+            if response is None:
+                if final:  # a plain JSON answer
+                    return web.Response(body=frame, status=status, content_type="application/json")
+                if not sse_ok:
+                    continue  # a JSON-only client gets the response only
+                response = web.StreamResponse(status=200, headers=_SSE_HEADERS)
+                await response.prepare(request)
+            try:
+                await response.write(b"event: message\ndata: " + frame + b"\n\n")
+            except (ConnectionError, RuntimeError):
+                log.info("client closed its response stream", request_id=request_id)
+                return response
+            if final:
+                await _finish(response)
+                return response
+        if outbox.closed:  # the actor ended without answering (server stopping)
+            if response is None:
+                return transport._busy("the server is shutting down")
+            await _finish(response)
+            return response
+        outbox.wake.clear()
+        if response is None or keepalive is None:
+            await outbox.wake.wait()
+            continue
+        try:
+            await asyncio.wait_for(outbox.wake.wait(), keepalive)
+        except TimeoutError:
+            try:  # an SSE comment: finds a client that went away (subscriptions/listen)
+                await response.write(b": keepalive\n\n")
+            except (ConnectionError, RuntimeError):
+                return response
+
+
+async def _finish(response: web.StreamResponse) -> None:
+    try:
+        await response.write_eof()
+    except (ConnectionError, RuntimeError):
+        pass
