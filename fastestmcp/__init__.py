@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 # `server` is the factory `server(name, **options) -> Server`; it shadows the attribute of
 # the `fastestmcp.server` subpackage, whose names are imported with
 # `from fastestmcp.server import ...`.
+from fastestmcp.protocol.modern import CacheHint
 from fastestmcp.server.context import Context
 from fastestmcp.server.definition import Server, server
 from fastestmcp.server.errors import ToolError
@@ -17,6 +18,7 @@ from fastestmcp.server.running import ServerHandle, start, start_async
 
 __all__ = [
     "Audio",
+    "CacheHint",
     "Context",
     "File",
     "Image",

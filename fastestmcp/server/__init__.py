@@ -51,6 +51,7 @@ from fastestmcp.server.errors import (
     ToolError,
 )
 from fastestmcp.server.jsonschema import InvalidSchemaError, SchemaValidator, compile_schema
+from fastestmcp.server.modern import InputRequired, NoStateScopeError
 from fastestmcp.server.results import (
     WRAP_RESULT_KEY,
     Audio,
@@ -79,9 +80,11 @@ __all__ = (
     "File",
     "Handler",
     "Image",
+    "InputRequired",
     "InvalidSchemaError",
     "Lifespan",
     "Message",
+    "NoStateScopeError",
     "OnDuplicate",
     "OutputSchema",
     "OutputSchemaError",

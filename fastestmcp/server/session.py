@@ -293,8 +293,9 @@ class SessionActor(LoopActor):
         if self.state_id is None:
             raise NoStateScopeError(
                 "this 2026-07-28 request has no state scope, so there is no session state to "
-                "read or write (the stateless era has no sessions). Get a scope: return "
-                "`await ctx.new_state_handle()` to the client and have it send the handle in "
+                "read or write (the stateless era has no sessions). Get a scope: mint a state "
+                "handle with `await ctx.new_state_handle()`, return it to the client and have "
+                "it send the handle in "
                 f"_meta[{modern.META_STATE_HANDLE!r}] (or pass it to ctx.use_state_handle); "
                 "serve authenticated clients with principal_state=True; or use stdio, where "
                 "the process is one scope. Values for this request only: "

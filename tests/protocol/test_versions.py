@@ -170,9 +170,7 @@ def test_initialize_is_legacy_unless_it_carries_modern_meta() -> None:
     assert v.era_of_request("initialize", None) is Era.LEGACY
     # A modern client that sends initialize gets the modern answer: -32601 (HTTP 404).
     assert v.era_of_request("initialize", _params(MODERN_META)) is Era.MODERN
-    assert v.era_of_request("initialize", _params(MODERN_META), legacy_session=True) is (
-        Era.LEGACY
-    )
+    assert v.era_of_request("initialize", _params(MODERN_META), legacy_session=True) is (Era.LEGACY)
 
 
 def test_http_era_follows_session_then_meta_then_version_header() -> None:
