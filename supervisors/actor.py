@@ -29,12 +29,13 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
+import itertools
 import threading
 import types
 import uuid
 from collections import deque
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self, TypeVar, overload
 
 import pykka
 import structlog
@@ -68,6 +69,16 @@ _get_ident = threading.get_ident
 
 def _dead_error(actor: object) -> ActorDeadError:
     return ActorDeadError(f"{actor} stopped before handling the message")
+
+
+# Actor URNs: one random UUID prefix per process and a counter (unique like uuid4's, without
+# an os.urandom call per actor: short-lived actors are started per request).
+_URN_PREFIX: Final = uuid.uuid4().urn[:-12]
+_urn_counter = itertools.count(1)
+
+
+def _next_urn() -> str:
+    return f"{_URN_PREFIX}{next(_urn_counter) & 0xFFFFFFFFFFFF:012x}"
 
 
 class _Flag:
@@ -276,7 +287,7 @@ class LoopActor(pykka.Actor, Process):
 
     def __init__(self, *_args: Any, **_kwargs: Any) -> None:
         # pykka.Actor.__init__ made lighter: no threading.Event (a _Flag), a shared-lock inbox.
-        self.actor_urn = uuid.uuid4().urn
+        self.actor_urn = _next_urn()
         inbox = _Inbox()
         self.actor_inbox = inbox
         self.actor_stopped = _Flag()  # type: ignore[assignment]

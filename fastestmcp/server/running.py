@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import itertools
 import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
@@ -191,6 +192,7 @@ class ServerHandle:
         self._owns_runtime = False
         self._direct_connection: Any = None
         self._services_cache: SessionServices | None = None
+        self._request_ids = itertools.count(1)
 
     def _whereis(self, name: str) -> LoopActorRef[Any]:
         ref = self.runtime.whereis(name)
@@ -244,7 +246,8 @@ class ServerHandle:
         restarted, and keeps nothing when it ends); its session state is the scope
         `state_id` (a principal's), if any.
         """
-        sid = session_id or secrets.token_hex(16)
+        # A stateless request actor's id is never shown to a client: a counter will do.
+        sid = session_id or (f"r{next(self._request_ids)}" if stateless else secrets.token_hex(16))
         name = f"{self.server.name}:session:{sid}"
         out: LoopFuture[tuple[str, SessionSink]] = LoopFuture()
         sessions = self._whereis(_names(self.server)["sessions"])

@@ -217,11 +217,17 @@ class SessionActor(LoopActor):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def on_start(self) -> None:  # type: ignore[override]
-        if self.state_id is not None:
-            await self._load(self.state_id)
+    def on_start(self) -> Coroutine[Any, Any, None] | None:  # type: ignore[override]
+        # Sync unless there is state to load: a stateless request actor starts in the same
+        # loop iteration (an async hook would cost a task).
         self._last_activity = self._loop.time()
         self._arm_idle_timer()
+        if self.state_id is not None:
+            return self._load_state(self.state_id)
+        return None
+
+    async def _load_state(self, state_id: str) -> None:
+        await self._load(state_id)
 
     async def _load(self, state_id: str) -> bool:
         saved = await self.services.store.ask_async(("load", state_id), timeout=10)
@@ -257,7 +263,7 @@ class SessionActor(LoopActor):
         log.info("session expired after being idle", session_id=self.session_id, idle_s=timeout)
         self.actor_ref.tell(Closed())
 
-    async def on_stop(self) -> None:  # type: ignore[override]
+    def on_stop(self) -> None:
         if self._idle_timer is not None:
             self._idle_timer.cancel()
         # The session ends: its requests end with it, its state is deleted, its transport closed.

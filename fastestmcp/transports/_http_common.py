@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import ipaddress
 import signal
@@ -94,6 +95,15 @@ def http_info(request: web.Request) -> HttpRequestInfo:
 # -- Host and Origin (DNS rebinding) ------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _protect_address(address: str) -> bool:
+    """Protect connections that arrived on a loopback (or unparsable) local address."""
+    try:
+        return ipaddress.ip_address(address.partition("%")[0]).is_loopback
+    except ValueError:
+        return True
+
+
 @dataclass(frozen=True, slots=True)
 class OriginPolicy:
     """Which Host and Origin values are accepted (see `HttpOptions` for the three settings)."""
@@ -110,10 +120,7 @@ class OriginPolicy:
             return True
         if not sockname or not isinstance(sockname, tuple):
             return True  # unknown (e.g. a Unix socket): be safe
-        try:
-            return ipaddress.ip_address(str(sockname[0]).partition("%")[0]).is_loopback
-        except ValueError:
-            return True
+        return _protect_address(str(sockname[0]))
 
     def refusal(
         self, host: str | None, origin: str | None, sockname: Any

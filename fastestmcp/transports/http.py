@@ -605,6 +605,9 @@ class StreamableHttpTransport:
         self._in_flight = 0
         self._closing = False
         options = self.options
+        self._policy = OriginPolicy(
+            options.dns_rebinding_protection, options.allowed_hosts, options.allowed_origins
+        )
         self.event_store: EventStore = options.event_store or InMemoryEventStore(
             max_events_per_stream=options.max_stream_events,
             max_events_per_session=options.max_session_events,
@@ -675,11 +678,7 @@ class StreamableHttpTransport:
     # -- Host and Origin (DNS rebinding) ---------------------------------------------------------
 
     def _check_origin(self, request: web.Request) -> web.Response | None:
-        options = self.options
-        policy = OriginPolicy(
-            options.dns_rebinding_protection, options.allowed_hosts, options.allowed_origins
-        )
-        return policy.check(request)
+        return self._policy.check(request)
 
     # -- sessions ----------------------------------------------------------------------------------
 
