@@ -102,6 +102,7 @@ class ModernMeta:
 
 
 _CAPS = msgspec.json.Decoder(ClientCapabilities)
+_NO_CAPABILITIES = ClientCapabilities()
 _INFO = msgspec.json.Decoder(Implementation)
 _LEVELS: Final = frozenset(
     ("debug", "info", "notice", "warning", "error", "critical", "alert", "emergency")
@@ -165,7 +166,11 @@ def request_meta(
             "declares the client's capabilities ({} for none)",
             {"field": f"_meta.{versions.META_CLIENT_CAPABILITIES}"},
         )
-    capabilities = _convert(raw_caps, _CAPS, versions.META_CLIENT_CAPABILITIES)
+    capabilities = (
+        _NO_CAPABILITIES
+        if not raw_caps
+        else _convert(raw_caps, _CAPS, versions.META_CLIENT_CAPABILITIES)
+    )
     raw_info = meta.get(versions.META_CLIENT_INFO)
     info = None if raw_info is None else _convert(raw_info, _INFO, versions.META_CLIENT_INFO)
     level = meta.get(versions.META_LOG_LEVEL)
@@ -437,8 +442,21 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Decode unpadded base64url strictly: only the canonical encoding of some bytes.
+
+    (The lenient decoder drops unknown characters and ignores the unused low bits of the
+    last character, so a changed token could decode to the same bytes and pass the MAC.)
+    """
+    if not _B64URL.match(text):
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:
+        raise ValueError("not the canonical base64url encoding")
+    return data
 
 
 class StateSealer:

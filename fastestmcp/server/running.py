@@ -12,8 +12,8 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
+import functools
 import itertools
 import secrets
 from collections.abc import Mapping
@@ -36,6 +36,7 @@ from supervisors import (
     start_child,
     terminate_child,
 )
+from supervisors.threadpool import LoopThreadPool
 
 if TYPE_CHECKING:
     import pykka
@@ -163,12 +164,10 @@ class ToolPool(LoopActor):
 
     def __init__(self, max_workers: int) -> None:
         super().__init__()
-        self.executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=max_workers, thread_name_prefix="fastestmcp-tool"
-        )
+        self.executor = LoopThreadPool(max_workers, thread_name_prefix="fastestmcp-tool")
 
     def on_stop(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown()
 
     def on_receive(self, message: Any) -> Any:
         if message == "executor":
@@ -349,8 +348,8 @@ class ServerHandle:
         self.stop()
 
 
-def _names(server: Server) -> dict[str, str]:
-    prefix = server.name
+@functools.lru_cache(maxsize=256)
+def _names_of(prefix: str) -> dict[str, str]:
     return {
         "root": f"{prefix}:tree",
         "server": f"{prefix}:server",
@@ -359,6 +358,10 @@ def _names(server: Server) -> dict[str, str]:
         "sessions": f"{prefix}:sessions",
         "tasks": f"{prefix}:tasks",
     }
+
+
+def _names(server: Server) -> dict[str, str]:
+    return _names_of(server.name)
 
 
 def tree_spec(

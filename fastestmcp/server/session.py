@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import functools
 import secrets
 from collections.abc import Callable, Coroutine
@@ -55,11 +54,10 @@ from supervisors import (
 )
 
 if TYPE_CHECKING:
-    import concurrent.futures
-
     import pykka
 
     from fastestmcp.server.definition import Server
+    from supervisors.threadpool import LoopThreadPool
 
 __all__ = ["SessionActor", "SessionServices", "SessionSink"]
 
@@ -116,7 +114,7 @@ class SessionServices:
 
     server: Server
     store: LoopActorRef[Any]
-    pool: concurrent.futures.Executor
+    pool: LoopThreadPool
     lifespan_context: dict[str, Any]
     #: The session supervisor (to reach every session: resources/updated, list_changed).
     sessions: pykka.ActorRef[Any] | None = None
@@ -738,8 +736,7 @@ class SessionActor(LoopActor):
 
     def run_sync(self, fn: Callable[[], Any]) -> asyncio.Future[Any]:
         """Run a sync handler in the server's bounded pool, with the caller's contextvars."""
-        context = contextvars.copy_context()
-        return self._loop.run_in_executor(self.services.pool, context.run, fn)
+        return self.services.pool.run(fn)
 
     def _params(self, request: jsonrpc.Request) -> Any:
         """The request's params decoded into its method's Struct, or None once an error

@@ -40,6 +40,8 @@ __all__ = ["post_modern"]
 log = structlog.get_logger("fastestmcp.transports.http")
 
 TRANSPORT_NAME: Final = "streamable-http"
+#: Seconds between looks at whether a waiting request's client is still connected.
+DISCONNECT_CHECK: Final = 0.5
 _SSE_HEADERS: Final = {
     "Content-Type": "text/event-stream",
     "Cache-Control": "no-cache, no-transform",
@@ -132,13 +134,15 @@ async def post_modern(
         state_id = f"principal:{principal}"
     outbox = ModernOutbox(transport.options.max_queued_bytes)
     try:
+        # No timeout of our own: the session supervisor answers (or fails) every start, and a
+        # timer per request would cost a task.
         _, sink = await handle.open_session(
             outbox,
             transport=TRANSPORT_NAME,
             stateless=True,
             state_id=state_id,
             principal=principal,
-        ).wait(30)
+        )
     except MaxChildrenError:
         return transport._busy(
             f"the server has its maximum of {transport.server.max_sessions} sessions and "
@@ -164,6 +168,8 @@ async def _respond(
     sse_ok: bool,
 ) -> web.StreamResponse:
     keepalive = transport.options.keepalive
+    loop = asyncio.get_running_loop()
+    last_write = loop.time()
     response: web.StreamResponse | None = None
     while True:
         if outbox.overflowed:
@@ -184,6 +190,7 @@ async def _respond(
                 await response.prepare(request)
             try:
                 await response.write(b"event: message\ndata: " + frame + b"\n\n")
+                last_write = loop.time()
             except (ConnectionError, RuntimeError):
                 log.info("client closed its response stream", request_id=request_id)
                 return response
@@ -196,16 +203,21 @@ async def _respond(
             await _finish(response)
             return response
         outbox.wake.clear()
-        if response is None or keepalive is None:
-            await outbox.wake.wait()
-            continue
         try:
-            await asyncio.wait_for(outbox.wake.wait(), keepalive)
+            await asyncio.wait_for(outbox.wake.wait(), DISCONNECT_CHECK)
         except TimeoutError:
-            try:  # an SSE comment: finds a client that went away (subscriptions/listen)
-                await response.write(b": keepalive\n\n")
-            except (ConnectionError, RuntimeError):
-                return response
+            # aiohttp does not cancel a handler whose client went away: look, so that a closed
+            # `subscriptions/listen` stream (or an abandoned request) ends its actor promptly.
+            if request.transport is None or request.transport.is_closing():
+                log.info("client closed its response stream", request_id=request_id)
+                return response if response is not None else web.Response(status=499)
+            now = loop.time()
+            if response is not None and keepalive is not None and now - last_write >= keepalive:
+                last_write = now
+                try:  # an SSE comment: finds a client that went away (subscriptions/listen)
+                    await response.write(b": keepalive\n\n")
+                except (ConnectionError, RuntimeError):
+                    return response
 
 
 async def _finish(response: web.StreamResponse) -> None:

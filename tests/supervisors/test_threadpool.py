@@ -1,0 +1,150 @@
+"""LoopThreadPool: bounded threads, results and errors delivered to the loop, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import threading
+
+import pytest
+
+from supervisors.threadpool import LoopThreadPool
+
+VAR: contextvars.ContextVar[str] = contextvars.ContextVar("VAR", default="unset")
+
+
+def run(coro_fn: object) -> None:
+    async def bounded() -> None:
+        async with asyncio.timeout(10):
+            await coro_fn()  # type: ignore[operator]
+
+    asyncio.run(bounded())
+
+
+def test_results_arrive_on_the_loop_from_pool_threads() -> None:
+    async def main() -> None:
+        pool = LoopThreadPool(4)
+        loop_thread = threading.get_ident()
+
+        def job(i: int) -> tuple[int, int]:
+            return i, threading.get_ident()
+
+        results = await asyncio.gather(*(pool.run(functools.partial(job, i)) for i in range(50)))
+        assert [i for i, _ in results] == list(range(50))
+        assert all(ident != loop_thread for _, ident in results)
+        pool.shutdown()
+
+    run(main)
+
+
+def test_exceptions_base_exceptions_included_reach_the_awaiter() -> None:
+    class Stop(BaseException):
+        pass
+
+    def fail() -> None:
+        raise ValueError("boom")
+
+    def stop() -> None:
+        raise Stop
+
+    async def main() -> None:
+        pool = LoopThreadPool(2)
+        with pytest.raises(ValueError, match="boom"):
+            await pool.run(fail)
+        with pytest.raises(Stop):
+            await pool.run(stop)
+        assert await pool.run(lambda: "still serving") == "still serving"
+        pool.shutdown()
+
+    run(main)
+
+
+def test_the_callers_context_goes_with_the_call() -> None:
+    async def main() -> None:
+        pool = LoopThreadPool(1)
+        VAR.set("from the caller")
+        assert await pool.run(VAR.get) == "from the caller"
+        assert await pool.run(VAR.get, copy_context=False) == "unset"
+        pool.shutdown()
+
+    run(main)
+
+
+def test_never_more_threads_than_max_workers_and_they_are_reused() -> None:
+    async def main() -> None:
+        pool = LoopThreadPool(3)
+        gate = threading.Event()
+        running = threading.Semaphore(0)
+
+        def blocked() -> int:
+            running.release()
+            gate.wait(5)
+            return threading.get_ident()
+
+        futures = [pool.run(blocked) for _ in range(10)]
+        loop = asyncio.get_running_loop()
+        for _ in range(3):  # three start; the rest wait in the queue
+            assert await loop.run_in_executor(None, running.acquire, True, 5)
+        assert pool.threads == 3
+        gate.set()
+        idents = set(await asyncio.gather(*futures))
+        assert len(idents) == 3
+        for _ in range(20):
+            await pool.run(lambda: None)
+        assert pool.threads == 3
+        pool.shutdown()
+
+    run(main)
+
+
+def test_a_cancelled_call_runs_on_but_its_result_is_dropped() -> None:
+    async def main() -> None:
+        pool = LoopThreadPool(1)
+        started, gate = threading.Event(), threading.Event()
+
+        def slow() -> str:
+            started.set()
+            gate.wait(5)
+            return "late"
+
+        future = pool.run(slow)
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, started.wait, 5)
+        future.cancel()
+        gate.set()
+        assert await pool.run(lambda: "next") == "next"  # the pool delivered past it
+        assert future.cancelled()
+        pool.shutdown()
+
+    run(main)
+
+
+def test_shutdown_cancels_queued_calls_and_refuses_new_ones() -> None:
+    async def main() -> None:
+        pool = LoopThreadPool(1)
+        started, gate = threading.Event(), threading.Event()
+
+        def slow() -> str:
+            started.set()
+            gate.wait(5)
+            return "done"
+
+        first = pool.run(slow)
+        queued = pool.run(lambda: "never")
+        loop = asyncio.get_running_loop()
+        assert await loop.run_in_executor(None, started.wait, 5)
+        pool.shutdown()
+        with pytest.raises(asyncio.CancelledError):
+            await queued
+        with pytest.raises(RuntimeError, match="shut down"):
+            pool.run(lambda: None)
+        gate.set()
+        assert await first == "done"  # a running call finishes
+
+    run(main)
+
+
+def test_max_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        LoopThreadPool(0)
