@@ -296,30 +296,24 @@ def check_standard_headers(
     Raises:
         HeaderMismatch: A header is missing or disagrees with the body (-32020; HTTP 400).
     """
-    sent = headers.get("mcp-method")
-    if sent is None:
-        raise HeaderMismatch(
-            f"the Mcp-Method header is missing; send 'Mcp-Method: {method}' with the request"
-        )
-    if sent.strip() != method:
-        raise HeaderMismatch(
-            f"the Mcp-Method header ({sent.strip()!r}) does not match the body's method "
-            f"({method!r})"
-        )
+    _check_header(headers, "Mcp-Method", method, f"send 'Mcp-Method: {method}'", "the method")
     field = _NAME_OF.get(method)
     if field is None:
         return
     value = params.get(field) if params is not None else None
-    if not isinstance(value, str):
-        return  # the params' own validation reports it
-    name = headers.get("mcp-name")
-    if name is None:
+    if isinstance(value, str):  # else the params' own validation reports it
+        _check_header(headers, "Mcp-Name", value, f"{method} requests carry it", f"params.{field}")
+
+
+def _check_header(
+    headers: Mapping[str, str], name: str, expected: str, how: str, what: str
+) -> None:
+    sent = headers.get(name.lower())
+    if sent is None:
+        raise HeaderMismatch(f"the {name} header is missing; {how}")
+    if sent.strip() != expected:
         raise HeaderMismatch(
-            f"the Mcp-Name header is missing; {method} requests carry 'Mcp-Name: <{field}>'"
-        )
-    if name.strip() != value:
-        raise HeaderMismatch(
-            f"the Mcp-Name header ({name.strip()!r}) does not match params.{field} ({value!r})"
+            f"the {name} header ({sent.strip()!r}) does not match {what} ({expected!r})"
         )
 
 

@@ -431,14 +431,7 @@ class SessionActor(LoopActor):
         ):
             self._on_modern_request(request)
             return
-        if request_id in self._requests:
-            self._send_error(
-                InvalidRequest(
-                    f"request id {request_id!r} is already in use by a request "
-                    "in flight; use a new id"
-                ),
-                request_id,
-            )
+        if self._id_in_use(request_id):
             return
         if method == "initialize":
             self._initialize(request)
@@ -478,6 +471,18 @@ class SessionActor(LoopActor):
         )
         self._start(request_id, handler, params, ctx)
 
+    def _id_in_use(self, request_id: RequestId) -> bool:
+        """True (and the client told) when a request in flight already has this id."""
+        if request_id not in self._requests:
+            return False
+        self._send_error(
+            InvalidRequest(
+                f"request id {request_id!r} is already in use by a request in flight; use a new id"
+            ),
+            request_id,
+        )
+        return True
+
     def _start(
         self,
         request_id: RequestId,
@@ -495,14 +500,7 @@ class SessionActor(LoopActor):
 
     def _on_modern_request(self, request: jsonrpc.Request) -> None:
         request_id, method = request.id, request.method
-        if request_id in self._requests:
-            self._send_error(
-                InvalidRequest(
-                    f"request id {request_id!r} is already in use by a request in flight; "
-                    "use a new id"
-                ),
-                request_id,
-            )
+        if self._id_in_use(request_id):
             return
         view = _modern_view(request.params)
         http = self._http
@@ -627,7 +625,18 @@ class SessionActor(LoopActor):
     def _send_input_required(self, request_id: RequestId, ctx: Context) -> None:
         input_round = ctx._round
         assert input_round is not None
-        state = self.server.state_sealer.seal(input_round.sealed_payload(), input_round.bind)
+        try:
+            state = self.server.state_sealer.seal(input_round.sealed_payload(), input_round.bind)
+        except (TypeError, ValueError, OverflowError, msgspec.EncodeError) as exc:
+            # A handler kept a value that is not JSON in `ctx.round_state` (or `ctx.once`):
+            # answer the request (raising here would crash the session, unanswered).
+            log.error("round state not sealable", session_id=self.session_id, error=str(exc))
+            failed = InternalError(
+                "internal error: the values this request keeps across rounds "
+                f"(ctx.round_state, ctx.once) must be JSON values ({exc})"
+            )
+            self._send_error(failed, request_id)
+            return
         result = {"inputRequests": input_round.requests, "requestState": state}
         self._send_modern(request_id, result, None, "input_required")
 

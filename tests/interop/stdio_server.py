@@ -200,6 +200,76 @@ async def list_roots(ctx: Context) -> list[str]:
     return [f"{root.name}={root.uri}" for root in await ctx.list_roots()]
 
 
+# -- for the 2026-07-28 (modern) tests: several MRTR rounds, state handles, list changes -------
+
+#: How many times `plan_trip`'s `once` function ran, per trip (it must run once per request,
+#: however many MRTR rounds replay the handler).
+TICKETS_ISSUED: dict[str, int] = {}
+
+
+@dataclass
+class Destination:
+    city: str
+    nights: int
+
+
+@app.tool
+async def plan_trip(trip: str, ctx: Context) -> str:
+    """Elicit, then sample, then list roots: three inputs, one after the other.
+
+    In the 2026-07-28 era each one is a round of its own (the handler replays from the start);
+    `ctx.round_state` counts the attempts and `ctx.once` issues one ticket per request.
+    """
+    attempts = ctx.round_state["attempts"] = ctx.round_state.get("attempts", 0) + 1
+
+    def issue() -> str:
+        TICKETS_ISSUED[trip] = TICKETS_ISSUED.get(trip, 0) + 1
+        return f"ticket-{trip}"
+
+    ticket = await ctx.once("ticket", issue)
+    answer = await ctx.elicit(f"Trip {trip}: where to, and for how long?", Destination, key="where")
+    if not isinstance(answer, AcceptedElicitation):
+        return f"{ticket}: no trip ({answer.action}) after {attempts} attempt(s)"
+    where: Destination = answer.data
+    sampled = await ctx.sample(f"Describe {where.city}", max_tokens=32, key="describe")
+    content = sampled.content[0] if isinstance(sampled.content, list) else sampled.content
+    roots = await ctx.list_roots(key="roots")
+    return (
+        f"{ticket}: {where.nights} nights in {where.city} ({getattr(content, 'text', content)}), "
+        f"files in {','.join(root.name or '' for root in roots)}; {attempts} attempt(s), "
+        f"{TICKETS_ISSUED[trip]} ticket(s) issued"
+    )
+
+
+@app.tool
+async def open_scope(ctx: Context) -> str:
+    """Mint a state handle (a state scope for requests without a session) and return it."""
+    handle: str = await ctx.new_state_handle()
+    return handle
+
+
+def _dynamic_tool() -> str:
+    """A tool that `toggle_tool` adds and removes."""
+    return "dynamic"
+
+
+@app.tool
+async def toggle_tool(ctx: Context) -> bool:
+    """Add the tool `dynamic_tool` (or remove it), then notify; true if it was added."""
+    added = app.remove_tool("dynamic_tool") is None
+    if added:
+        app.add_tool(_dynamic_tool, name="dynamic_tool")
+    await ctx.send_tool_list_changed()
+    return added
+
+
+@app.tool
+async def touch(uri: str, ctx: Context) -> str:
+    """Tell the subscribers of `uri` that it changed (`notifications/resources/updated`)."""
+    await ctx.notify_resource_updated(uri)
+    return f"touched {uri}"
+
+
 # -- resources, templates, prompts, completions -------------------------------------------------
 
 
