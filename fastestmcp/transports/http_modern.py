@@ -203,21 +203,27 @@ async def _respond(
             await _finish(response)
             return response
         outbox.wake.clear()
+        # A timer rather than wait_for: most requests are answered before it fires, and
+        # wait_for would cost a task per wait.
+        timer = loop.call_later(DISCONNECT_CHECK, outbox.wake.set)
         try:
-            await asyncio.wait_for(outbox.wake.wait(), DISCONNECT_CHECK)
-        except TimeoutError:
-            # aiohttp does not cancel a handler whose client went away: look, so that a closed
-            # `subscriptions/listen` stream (or an abandoned request) ends its actor promptly.
-            if request.transport is None or request.transport.is_closing():
-                log.info("client closed its response stream", request_id=request_id)
-                return response if response is not None else web.Response(status=499)
-            now = loop.time()
-            if response is not None and keepalive is not None and now - last_write >= keepalive:
-                last_write = now
-                try:  # an SSE comment: finds a client that went away (subscriptions/listen)
-                    await response.write(b": keepalive\n\n")
-                except (ConnectionError, RuntimeError):
-                    return response
+            await outbox.wake.wait()
+        finally:
+            timer.cancel()
+        if outbox.frames or outbox.closed or outbox.overflowed:
+            continue
+        # The timer: aiohttp does not cancel a handler whose client went away, so look, and a
+        # closed `subscriptions/listen` stream (or an abandoned request) ends its actor promptly.
+        if request.transport is None or request.transport.is_closing():
+            log.info("client closed its response stream", request_id=request_id)
+            return response if response is not None else web.Response(status=499)
+        now = loop.time()
+        if response is not None and keepalive is not None and now - last_write >= keepalive:
+            last_write = now
+            try:  # an SSE comment: finds a client that went away (subscriptions/listen)
+                await response.write(b": keepalive\n\n")
+            except (ConnectionError, RuntimeError):
+                return response
 
 
 async def _finish(response: web.StreamResponse) -> None:
