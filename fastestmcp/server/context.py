@@ -560,7 +560,8 @@ class Context:
         the tool's result); later requests that carry it (in
         `_meta["dev.fastestmcp/stateHandle"]`, or by calling `use_state_handle`) share the
         session state stored under it. Handles expire after the server's
-        `session_idle_timeout` without use.
+        `session_idle_timeout` without use. A session that is a scope already (legacy, a
+        stdio process) keeps its own state; the handle it mints starts empty.
         """
         return self._op("new_handle")
 

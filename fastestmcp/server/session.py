@@ -289,8 +289,11 @@ class SessionActor(LoopActor):
         self._pending.clear()
 
     def _save_meta(self) -> None:
-        if self.state_id is not None:
-            self.services.store.tell(("meta", self.state_id, self.meta))
+        # A session's negotiated parameters stay under its own id (even when a state handle
+        # became its state scope); a stateless actor keeps its visibility rules in its scope.
+        meta_id = self.state_id if self.stateless else self.session_id
+        if meta_id is not None:
+            self.services.store.tell(("meta", meta_id, self.meta))
 
     def _state_id(self) -> str:
         """Where state goes; a modern request without a scope gets a clear error."""
@@ -895,22 +898,31 @@ class SessionActor(LoopActor):
             self.services.store.tell(("del", state_id, key))
 
     def _op_new_handle(self) -> str:
-        """Mint a state handle and make it this actor's scope (its state starts empty)."""
+        """Mint a state handle; a stateless request actor takes it as its scope (empty).
+
+        A session (legacy, or a stdio/in-memory connection: one scope) keeps its own scope:
+        switching would silently hide the state it has for the rest of the session.
+        """
         handle = "h_" + secrets.token_urlsafe(24)
-        self.state_id = _HANDLE_PREFIX + handle
-        self.state = {}
-        self.services.store.tell(("meta", self.state_id, None))
+        scope = _HANDLE_PREFIX + handle
+        self.services.store.tell(("meta", scope, None))
+        if self.stateless:
+            self.state_id = scope
+            self.state = {}
         return handle
 
     async def _op_use_handle(self, handle: str) -> None:
         """Make the state stored under `handle` this actor's scope."""
         if not isinstance(handle, str) or not handle.startswith("h_"):
             raise NoStateScopeError(f"{handle!r} is not a state handle (ctx.new_state_handle())")
+        own_meta = self.meta
         if not await self._load(_HANDLE_PREFIX + handle):
             raise NoStateScopeError(
                 f"unknown or expired state handle {handle!r}: mint a new one with "
                 "ctx.new_state_handle()"
             )
+        if not self.stateless:  # a session keeps its own parameters (version, capabilities)
+            self.meta = own_meta
         self.state_id = _HANDLE_PREFIX + handle
 
     def _op_log(
