@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import math
 import queue
@@ -70,6 +71,8 @@ _SLOT = 0.01  # seconds: the granularity of await timeouts
 _local = threading.local()  # the _Timeouts of the loop this thread runs
 
 
+_SLOT_CONTEXT = contextvars.Context()
+
 class _Timeouts:
     """The timeouts of the futures awaited on one loop, coalesced into 10 ms slots.
 
@@ -98,7 +101,9 @@ class _Timeouts:
         waiting = self._slots.get(slot)
         if waiting is None:
             waiting = self._slots[slot] = set()
-            self._loop.call_at(slot * _SLOT, self._expire, slot)
+            # A context of its own: a slot outlives the caller, and the caller's context
+            # (an actor's refers to the actor) would be kept until the slot's time.
+            self._loop.call_at(slot * _SLOT, self._expire, slot, context=_SLOT_CONTEXT)
         waiting.add(af)
         return waiting
 

@@ -43,7 +43,11 @@ if TYPE_CHECKING:
 
     from fastestmcp.server.definition import Server
 
-__all__ = ["ServerHandle", "SessionStateStore", "start", "start_async"]
+__all__ = ["DEFAULT_POOL_SIZE", "ServerHandle", "SessionStateStore", "start", "start_async"]
+
+#: Threads sync handlers may use at once (started on demand, so an idle server has none).
+#: Sync handlers usually block on I/O: 64 lets 64 sessions each wait on one at a time.
+DEFAULT_POOL_SIZE = 64
 
 log = structlog.get_logger("fastestmcp.server")
 
@@ -367,7 +371,7 @@ def _names(server: Server) -> dict[str, str]:
 def tree_spec(
     server: Server,
     *,
-    pool_size: int = 8,
+    pool_size: int = DEFAULT_POOL_SIZE,
     state_store: type[SessionStateStore] | None = None,
 ) -> ChildSpec:
     """The child spec of a server's whole tree (to embed it in a supervisor of your own).
@@ -404,7 +408,7 @@ def start(
     server: Server,
     *,
     runtime: Runtime | None = None,
-    pool_size: int = 8,
+    pool_size: int = DEFAULT_POOL_SIZE,
     state_store: type[SessionStateStore] | None = None,
 ) -> ServerHandle:
     """Start `server`'s supervision tree and return its handle (blocking; any thread but a loop).
@@ -430,7 +434,7 @@ async def start_async(
     server: Server,
     runtime: Runtime,
     *,
-    pool_size: int = 8,
+    pool_size: int = DEFAULT_POOL_SIZE,
     state_store: type[SessionStateStore] | None = None,
 ) -> ServerHandle:
     """Start `server`'s tree on a runtime attached to the running loop."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import secrets
 from collections.abc import Callable, Coroutine
@@ -72,6 +73,7 @@ _LIST_FIELDS = {
 }
 _EMPTY = types.EmptyResult()
 _HANDLE_PREFIX = "handle:"
+_TIMER_CONTEXT = contextvars.Context()
 _LISTEN_KINDS = {
     "notifications/tools/list_changed": "toolsListChanged",
     "notifications/prompts/list_changed": "promptsListChanged",
@@ -246,7 +248,12 @@ class SessionActor(LoopActor):
         timeout = self.server.session_idle_timeout
         if timeout is None or self.transport == "stdio" or self.stateless:
             return  # a stdio process is its session; a stateless one ends with its request
-        self._idle_timer = self._loop.call_at(self._last_activity + timeout, self._idle_check)
+        # In a context of its own: a cancelled timer keeps its context (asyncio drops only the
+        # callback), and the actor's context refers to the actor, which would stay in memory
+        # until the timer's time came (session_idle_timeout after the session ended).
+        self._idle_timer = self._loop.call_at(
+            self._last_activity + timeout, self._idle_check, context=_TIMER_CONTEXT
+        )
 
     def _idle_check(self) -> None:
         if self._dead:

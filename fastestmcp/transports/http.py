@@ -76,7 +76,7 @@ from aiohttp import web
 
 from fastestmcp.protocol import jsonrpc, versions
 from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
-from fastestmcp.server.running import ServerHandle, start, start_async
+from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._http_common import OriginPolicy, listen, read_body
 from fastestmcp.transports._http_common import http_info as _http_info
 from fastestmcp.transports._http_common import refuse as _refuse
@@ -1215,7 +1215,7 @@ def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    pool_size: int = 8,
+    pool_size: int = DEFAULT_POOL_SIZE,
     **options: Any,
 ) -> HttpServer:
     """Start `server` on streamable HTTP and return at once (port 0: any free port).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from typing import TYPE_CHECKING, Any
 
-from fastestmcp.server.running import start
+from fastestmcp.server.running import DEFAULT_POOL_SIZE, start
 from fastestmcp.transports.stdio import (
     StdioTransport,
     configure_stderr_logging,
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["run", "run_stdio"]
 
 
-def run_stdio(server: Server, *, pool_size: int = 8) -> None:
+def run_stdio(server: Server, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
     """Serve `server` on this process's stdin/stdout until stdin closes (blocking)."""
     configure_stderr_logging()
     with guard_stdout(fd_level=True) as frames_fd:

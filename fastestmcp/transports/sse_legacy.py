@@ -38,7 +38,7 @@ from aiohttp import web
 
 from fastestmcp.protocol import jsonrpc
 from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
-from fastestmcp.server.running import ServerHandle, start, start_async
+from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._http_common import (
     OriginPolicy,
     http_info,
@@ -499,7 +499,7 @@ def serve_sse(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    pool_size: int = 8,
+    pool_size: int = DEFAULT_POOL_SIZE,
     streamable_http: bool = True,
     **options: Any,
 ) -> SseServer:

@@ -38,7 +38,7 @@ from websockets.http11 import Request, Response
 
 from fastestmcp.protocol import jsonrpc
 from fastestmcp.protocol.errors import InvalidRequest
-from fastestmcp.server.running import ServerHandle, start
+from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start
 from fastestmcp.transports._http_common import OriginPolicy, wait_for_interrupt
 from fastestmcp.transports.base import RequestId
 from fastestmcp.transports.listening import ListeningServer
@@ -333,7 +333,7 @@ def serve_websocket(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    pool_size: int = 8,
+    pool_size: int = DEFAULT_POOL_SIZE,
     **options: Any,
 ) -> WebSocketServer:
     """Start `server` on WebSocket and return at once (port 0: any free port).
