@@ -178,7 +178,32 @@ class SessionActor(LoopActor):
     state only under `state_id` (a principal's or a state handle's scope), if any.
     """
 
-    _collecting: _Collected | None = None
+    # Slots: an instance dict of ~40 keys is over CPython's key-sharing limit (30) and costs
+    # about 1.5 KB per session; with the session's own attributes in slots, the rest (the
+    # actor runtime's) stays small and shares its keys.
+    __slots__ = (
+        "_batch_of",
+        "_collecting",
+        "_ended",
+        "_http",
+        "_idle_timer",
+        "_last_activity",
+        "_listeners",
+        "_next_out_id",
+        "_pending",
+        "_requests",
+        "cursor_scope",
+        "meta",
+        "outbox",
+        "principal",
+        "server",
+        "services",
+        "session_id",
+        "state",
+        "state_id",
+        "stateless",
+        "transport",
+    )
 
     def __init__(
         self,
@@ -214,6 +239,9 @@ class SessionActor(LoopActor):
         self._ended = False
         #: The HTTP request of the frame being handled (None outside HTTP).
         self._http: HttpRequestInfo | None = None
+        self._collecting: _Collected | None = None
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._last_activity = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -240,9 +268,6 @@ class SessionActor(LoopActor):
         return True
 
     # -- idle expiry ---------------------------------------------------------------------------
-
-    _idle_timer: asyncio.TimerHandle | None = None
-    _last_activity = 0.0
 
     def _arm_idle_timer(self) -> None:
         timeout = self.server.session_idle_timeout

@@ -374,7 +374,7 @@ class _HttpSession:
     sse: dict[str, _Stream] = field(default_factory=dict)
     standalone: _Standalone | None = None
     #: (seq, frame) for the GET stream while none is open.
-    backlog: deque[tuple[int, bytes]] = field(default_factory=deque)
+    backlog: deque[tuple[int, bytes]] | None = None  # made when first needed
     standalone_seq: int = 0
     last_stream: int = 0
     ended: bool = False
@@ -523,6 +523,8 @@ class HttpOutbox:
             session.standalone.push(seq, frame)
             return
         bound = session.transport.options.standalone_backlog
+        if session.backlog is None:
+            session.backlog = deque()
         if len(session.backlog) >= bound:
             if bound == 0:
                 log.warning("no GET stream open: server message dropped", session_id=session.id)
@@ -546,7 +548,7 @@ class HttpOutbox:
             stream.close()
         if session.standalone is not None:
             session.standalone.close()
-        session.backlog.clear()
+        session.backlog = None
         session.store.drop_session(session.id)
 
 
@@ -1043,14 +1045,14 @@ class StreamableHttpTransport:
             # What the store still has after the client's id, then what it never kept.
             last = replay[-1][0] if replay else resumed[1]
             standalone.frames.extend(replay)
-            standalone.frames.extend(item for item in session.backlog if item[0] > last)
+            standalone.frames.extend(item for item in session.backlog or () if item[0] > last)
             first = resumed[1]
         else:
-            standalone.frames.extend(session.backlog)
+            standalone.frames.extend(session.backlog or ())
             first = session.backlog[0][0] - 1 if session.backlog else session.standalone_seq
             if session.standalone_seq == 0:
                 self.event_store.open_stream(session.id, STANDALONE_STREAM)
-        session.backlog.clear()
+        session.backlog = None
         response = await self._start_sse(
             request, {SESSION_HEADER: session.id}, session, STANDALONE_STREAM, first
         )
@@ -1083,7 +1085,10 @@ class StreamableHttpTransport:
             if session.standalone is standalone:
                 session.standalone = None
                 # What it had not written yet waits for the next GET stream.
-                session.backlog.extendleft(reversed(standalone.frames))
+                if standalone.frames and not session.ended:
+                    if session.backlog is None:
+                        session.backlog = deque()
+                    session.backlog.extendleft(reversed(standalone.frames))
         return response
 
     async def _resume(
