@@ -390,12 +390,12 @@ class LoopActor(pykka.Actor, Process):
         except BaseException as exc:
             if self._superseded():
                 return
-            self._task = None
+            self._task = self._task_inner = None
             self._boot_failed(exc)
             return
         if self._superseded():
             return
-        self._task = None
+        self._task = self._task_inner = None
         self._booted()
 
     def _spawn(self, wrapper: Coroutine[Any, Any, None], inner: Coroutine[Any, Any, Any]) -> None:
@@ -490,7 +490,7 @@ class LoopActor(pykka.Actor, Process):
         except Exception as exc:
             if self._superseded():
                 return
-            self._task = self._inflight = None
+            self._task = self._inflight = self._task_inner = None
             self._busy = False
             if self._handler_failed(envelope, exc):
                 self._continue()
@@ -498,13 +498,13 @@ class LoopActor(pykka.Actor, Process):
         except BaseException as exc:
             if self._superseded():
                 return
-            self._task = self._inflight = None
+            self._task = self._inflight = self._task_inner = None
             self._busy = False
             self._crash(exc, envelope)
             return
         if self._superseded():
             return
-        self._task = self._inflight = None
+        self._task = self._inflight = self._task_inner = None
         self._busy = False
         if envelope.reply_to is not None:
             envelope.reply_to.set(result)
@@ -574,7 +574,7 @@ class LoopActor(pykka.Actor, Process):
             log.error("actor cleanup hook raised", actor=str(self), error=repr(exc))
         if self._superseded():
             return
-        self._task = None
+        self._task = self._task_inner = None
         self._finish(reason)
 
     def _finish(self, reason: ExitReason) -> None:
@@ -676,8 +676,11 @@ class LoopActor(pykka.Actor, Process):
         return task
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
-        if self._tasks is not None:
-            self._tasks.discard(task)
+        tasks = self._tasks
+        if tasks is not None:
+            tasks.discard(task)
+            if not tasks:
+                self._tasks = None  # an empty set is 216 bytes per idle actor
         if task.cancelled() or self._dead:
             return
         exc = task.exception()
