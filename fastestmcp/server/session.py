@@ -95,6 +95,11 @@ class Touch(NamedTuple):
     """The transport still holds a stream open for the client: not idle (no expiry)."""
 
 
+class Reset(NamedTuple):
+    """A stateless request actor is done with its request and goes back to its transport's
+    pool: forget everything the request left (scope, state, visibility rules)."""
+
+
 class Broadcast(NamedTuple):
     """A server-wide event every session receives: `resources/updated` goes only to the
     sessions subscribed to `uri`; a `*/list_changed` goes to every initialized session."""
@@ -320,6 +325,14 @@ class SessionActor(LoopActor):
                 future.set_exception(ConnectionError(f"session {self.session_id}: {why}"))
         self._pending.clear()
 
+    def _reset(self) -> None:
+        if not self.stateless:  # only request actors are reused
+            return
+        self.state_id = None
+        self.state = {}
+        self.meta = _Meta()
+        self._next_out_id = 0
+
     def _save_meta(self) -> None:
         # A session's negotiated parameters stay under its own id (even when a state handle
         # became its state scope); a stateless actor keeps its visibility rules in its scope.
@@ -360,6 +373,9 @@ class SessionActor(LoopActor):
             return None
         if kind is Touch:
             self._last_activity = self._loop.time()
+            return None
+        if kind is Reset:
+            self._reset()
             return None
         if kind is Broadcast:
             self._on_broadcast(message)
@@ -1181,3 +1197,12 @@ class SessionSink:
     def touch(self) -> None:
         """The client is still there (an open stream): keep the session from idle expiry."""
         self._deliver(Touch())
+
+    def reset(self) -> None:
+        """A stateless request actor is done: clean it for the next request (see `Reset`)."""
+        self._deliver(Reset())
+
+    @property
+    def alive(self) -> bool:
+        """Whether the actor behind this sink still runs (a request actor is not restarted)."""
+        return bool(self._ref.is_alive())

@@ -606,6 +606,8 @@ class StreamableHttpTransport:
         self._sessions: dict[str, _HttpSession] = {}
         self._in_flight = 0
         self._closing = False
+        #: Idle 2026-07-28 request actors, for reuse (see `http_modern`).
+        self._idle_actors: list[tuple[SessionSink, Any]] = []
         options = self.options
         self._policy = OriginPolicy(
             options.dns_rebinding_protection, options.allowed_hosts, options.allowed_origins
@@ -644,6 +646,9 @@ class StreamableHttpTransport:
     def shutdown(self) -> None:
         """End every open stream (so the server can stop without waiting for clients)."""
         self._closing = True
+        idle, self._idle_actors = self._idle_actors, []
+        for sink, _ in idle:
+            sink.closed()
         for session in list(self._sessions.values()):
             for stream in list(session.streams.values()) + list(session.sse.values()):
                 stream.close()

@@ -7,8 +7,15 @@
 # status follows its error code (400 for -32602/-32020/-32021/-32022, 404 for -32601), or an SSE
 # stream when something (progress, a log message, the acknowledgement of
 # `subscriptions/listen`) comes first. No event ids, no resumption: a modern client re-issues
-# a request whose stream broke. When the response is out, or the client goes away, the actor
-# ends (a request it was still running is cancelled).
+# a request whose stream broke. When the client goes away first, the actor ends (the request
+# it was still running is cancelled).
+#
+# Request actors are reused. An anonymous request (no principal) whose response went out
+# hands its actor back to the transport's pool of idle ones (bounded), after a `Reset` that
+# makes it forget what the request left (a state handle's scope, visibility rules); the next
+# such request takes it instead of starting an actor: no supervisor round trip, no actor to
+# build and to tear down. An actor serves one request at a time, so request ids never
+# collide; its outbox is a relay that points at the POST it currently serves.
 #
 # The transport still does not interpret MCP methods: the actor checks `_meta` and the
 # `Mcp-Method`/`Mcp-Name` headers (it gets them with the frame) and answers with an error the
@@ -33,6 +40,7 @@ from fastestmcp.transports.base import RequestId
 from supervisors import MaxChildrenError
 
 if TYPE_CHECKING:
+    from fastestmcp.server.session import SessionSink
     from fastestmcp.transports.http import StreamableHttpTransport
 
 __all__ = ["post_modern"]
@@ -76,7 +84,7 @@ def _final_status(frame: bytes) -> tuple[bool, int]:
 class ModernOutbox:
     """The `Outbox` of one modern POST: the frames of its one request, in order."""
 
-    __slots__ = ("closed", "frames", "limit", "overflowed", "queued", "wake")
+    __slots__ = ("answered", "closed", "frames", "limit", "overflowed", "queued", "wake")
 
     def __init__(self, limit: int) -> None:
         self.frames: deque[bytes] = deque()
@@ -85,6 +93,8 @@ class ModernOutbox:
         self.limit = limit
         self.queued = 0
         self.overflowed = False
+        #: The request's response went out to the client.
+        self.answered = False
 
     def send(self, frame: bytes, related_request: RequestId | None = None) -> None:
         if self.closed or self.overflowed:
@@ -100,6 +110,29 @@ class ModernOutbox:
     def close(self) -> None:
         self.closed = True
         self.wake.set()
+
+
+class _Relay:
+    """The outbox of a reusable request actor: forwards to the POST it serves, if any."""
+
+    __slots__ = ("target",)
+
+    def __init__(self) -> None:
+        self.target: ModernOutbox | None = None
+
+    def send(self, frame: bytes, related_request: RequestId | None = None) -> None:
+        target = self.target
+        if target is not None:
+            target.send(frame, related_request)
+
+    def close(self) -> None:
+        target = self.target
+        if target is not None:
+            target.close()
+
+
+#: Idle request actors a transport keeps for the next anonymous requests.
+MAX_IDLE_ACTORS: Final = 64
 
 
 async def post_modern(
@@ -133,31 +166,47 @@ async def post_modern(
     if principal is not None and transport.server.principal_state:
         state_id = f"principal:{principal}"
     outbox = ModernOutbox(transport.options.max_queued_bytes)
-    try:
-        # No timeout of our own: the session supervisor answers (or fails) every start, and a
-        # timer per request would cost a task.
-        _, sink = await handle.open_session(
-            outbox,
-            transport=TRANSPORT_NAME,
-            stateless=True,
-            state_id=state_id,
-            principal=principal,
-        )
-    except MaxChildrenError:
-        return transport._busy(
-            f"the server has its maximum of {transport.server.max_sessions} sessions and "
-            "requests open"
-        )
-    except Exception:
-        log.exception("could not start a request actor")
-        return transport._busy("could not start the request")
+    idle = transport._idle_actors
+    reusable = principal is None
+    sink: SessionSink | None = None
+    relay = _Relay()
+    while reusable and idle:
+        sink, relay = idle.pop()
+        if sink.alive:
+            break
+        sink, relay = None, _Relay()
+    if sink is None:
+        try:
+            # No timeout of our own: the session supervisor answers (or fails) every start,
+            # and a timer per request would cost a task.
+            _, sink = await handle.open_session(
+                relay,
+                transport=TRANSPORT_NAME,
+                stateless=True,
+                state_id=state_id,
+                principal=principal,
+            )
+        except MaxChildrenError:
+            return transport._busy(
+                f"the server has its maximum of {transport.server.max_sessions} sessions and "
+                "requests open"
+            )
+        except Exception:
+            log.exception("could not start a request actor")
+            return transport._busy("could not start the request")
+    relay.target = outbox
     transport._in_flight += 1
     try:
         sink.frame(body, http_info(request))
         return await _respond(transport, request, outbox, decoded.id, sse_ok)
     finally:
         transport._in_flight -= 1
-        sink.closed()
+        relay.target = None
+        if reusable and outbox.answered and not transport._closing and len(idle) < MAX_IDLE_ACTORS:
+            sink.reset()
+            idle.append((sink, relay))
+        else:
+            sink.closed()
 
 
 async def _respond(
@@ -181,6 +230,8 @@ async def _respond(
             frame = outbox.frames.popleft()
             outbox.queued -= len(frame)
             final, status = _final_status(frame)
+            if final:
+                outbox.answered = True
             if response is None:
                 if final:  # a plain JSON answer
                     return web.Response(body=frame, status=status, content_type="application/json")

@@ -365,6 +365,31 @@ def test_state_handle_persists_across_posts(server: HttpServer) -> None:
     run(test)
 
 
+def test_a_reused_request_actor_forgets_the_last_requests_scope(fresh: HttpServer) -> None:
+    """Sequential anonymous requests share one pooled actor; what a request did with its
+    scope (a state handle) must not reach the next request on that actor."""
+    server = fresh
+
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = ModernClient(http, server.url)
+        handle = text_of((await client.call("mint")).result)
+        with_handle = modern_meta(**{META_STATE_HANDLE: handle})
+        assert (
+            text_of((await client.call("remember", {"value": "kept"}, meta=with_handle)).result)
+            == ""
+        )
+        pooled = list(server.transport._idle_actors)
+        assert len(pooled) == 1
+        anonymous = await client.call("remember", {"value": "stray"})
+        assert server.transport._idle_actors == pooled  # the same actor served it
+        assert anonymous.result["isError"] is True
+        assert "no state scope" in text_of(anonymous.result)
+        again = await client.call("remember", {"value": "next"}, meta=with_handle)
+        assert text_of(again.result) == "kept"  # the anonymous call wrote nothing there
+
+    run(test)
+
+
 def test_principal_state() -> None:
     running = serve(
         build("principals", principal_state=True),
@@ -395,8 +420,10 @@ def test_principal_state() -> None:
 
 
 async def active_sessions(server: HttpServer) -> int:
+    """Session actors at work: the supervisor's count, less the idle (reusable) request actors
+    the transport keeps."""
     counts = await count_children(server.handle.sessions).wait(WAIT)
-    return int(counts.active)
+    return int(counts.active) - len(server.transport._idle_actors)
 
 
 async def until(predicate: Callable[[], Awaitable[bool]], what: str) -> None:
@@ -556,9 +583,14 @@ def test_a_client_going_away_ends_its_request_actor(fresh: HttpServer) -> None:
         finally:
             pending.cancel()  # closes the connection: the client went away
         await until(back_down, "the request actor to end")
-        # Done requests end their actor too.
+        # A done request hands its actor back to the transport's pool; the next one reuses it.
         assert (await client.call("add", {"a": 1, "b": 1})).status == 200
-        await until(back_down, "the request actor of a done request to end")
+        await until(back_down, "the request actor of a done request to be idle")
+        idle = list(server.transport._idle_actors)
+        assert len(idle) == 1
+        assert (await client.call("add", {"a": 2, "b": 2})).status == 200
+        await until(back_down, "the reused actor to be idle again")
+        assert server.transport._idle_actors == idle
 
     run(test)
 
