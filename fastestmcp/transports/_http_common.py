@@ -20,7 +20,7 @@ import gc
 import ipaddress
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -78,17 +78,47 @@ def host_name(value: str) -> str:
     return value
 
 
+class _Lowered(Mapping[str, str]):
+    """Request headers or query parameters as a plain mapping, built on first use (most
+    requests never look): header names lower-cased, repeated headers joined with ", "."""
+
+    __slots__ = ("_built", "_lower", "_source")
+
+    def __init__(self, source: Any, *, lower: bool) -> None:
+        self._source = source
+        self._lower = lower
+        self._built: dict[str, str] | None = None
+
+    def _dict(self) -> dict[str, str]:
+        built = self._built
+        if built is None:
+            built = {}
+            for key, value in self._source.items():
+                name = key.lower() if self._lower else key
+                if self._lower and name in built:
+                    built[name] = f"{built[name]}, {value}"
+                elif name not in built:
+                    built[name] = value
+            self._built = built
+        return built
+
+    def __getitem__(self, key: str) -> str:
+        return self._dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict())
+
+    def __len__(self) -> int:
+        return len(self._dict())
+
+
 def http_info(request: web.Request) -> HttpRequestInfo:
     """What a handler sees of the HTTP request a frame came with (headers lower-cased)."""
-    headers: dict[str, str] = {}
-    for key, value in request.headers.items():
-        name = key.lower()
-        headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return HttpRequestInfo(
         method=request.method,
         path=request.path,
-        query_params=dict(request.query),
-        headers=headers,
+        query_params=_Lowered(request.query, lower=False),
+        headers=_Lowered(request.headers, lower=True),
     )
 
 
@@ -178,24 +208,32 @@ class OriginPolicy:
 # -- bodies and SSE ------------------------------------------------------------------------------
 
 
-async def read_body(request: web.Request, limit: int) -> bytes | web.Response:
-    """The body, read in bounded chunks; a 413 over `limit` bytes, a 400 when empty."""
-    too_large = refuse(
+def _too_large(limit: int) -> web.Response:
+    return refuse(
         413,
         InvalidRequest(f"Payload Too Large: the body is over {limit} bytes; send smaller messages"),
     )
-    if request.content_length is not None and request.content_length > limit:
-        return too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > limit:
-            return too_large
-        chunks.append(chunk)
-    if not chunks:
+
+
+async def read_body(request: web.Request, limit: int) -> bytes | web.Response:
+    """The body, read in bounded chunks; a 413 over `limit` bytes, a 400 when empty."""
+    length = request.content_length
+    if length is not None and length > limit:
+        return _too_large(limit)
+    if length is not None:  # bounded by the header: one read
+        body = await request.read()
+    else:  # chunked: count as it comes
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                return _too_large(limit)
+            chunks.append(chunk)
+        body = b"".join(chunks)
+    if not body:
         return refuse(400, InvalidRequest("Bad Request: the body is empty; send a message"))
-    return b"".join(chunks)
+    return body
 
 
 def sse_event(frame: bytes, event_id: str | None = None) -> bytes:

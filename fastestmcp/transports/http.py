@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import secrets
 import signal
@@ -557,7 +558,11 @@ class HttpOutbox:
 
 def _accepts(request: web.Request) -> tuple[bool, bool]:
     """(accepts application/json, accepts text/event-stream); no Accept header accepts both."""
-    header = request.headers.get("Accept")
+    return _parse_accept(request.headers.get("Accept"))
+
+
+@functools.lru_cache(maxsize=128)  # clients send the same few Accept headers over and over
+def _parse_accept(header: str | None) -> tuple[bool, bool]:
     if header is None or not header.strip():
         return True, True
     json_ok = sse_ok = False
