@@ -73,6 +73,30 @@ _local = threading.local()  # the _Timeouts of the loop this thread runs
 
 _SLOT_CONTEXT = contextvars.Context()
 
+
+class _Slot:
+    """The awaits that time out at one slot boundary, and the timer that fires it."""
+
+    __slots__ = ("handle", "key", "owner", "waiting")
+
+    def __init__(self, owner: _Timeouts, key: int) -> None:
+        self.owner = owner
+        self.key = key
+        self.waiting: set[asyncio.Future[Any]] = set()
+        self.handle: asyncio.TimerHandle | None = None
+
+    def discard(self, af: asyncio.Future[Any]) -> None:
+        """`af` is done: stop timing it; an emptied slot goes at once, its timer cancelled
+        (a slot kept to its time would hold memory from a burst of awaits for `timeout`)."""
+        waiting = self.waiting
+        waiting.discard(af)
+        if not waiting and self.owner._slots.get(self.key) is self:
+            del self.owner._slots[self.key]
+            if self.handle is not None:
+                self.handle.cancel()
+                self.handle = None
+
+
 class _Timeouts:
     """The timeouts of the futures awaited on one loop, coalesced into 10 ms slots.
 
@@ -86,29 +110,33 @@ class _Timeouts:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._slots: dict[int, set[asyncio.Future[Any]]] = {}
+        self._slots: dict[int, _Slot] = {}
 
-    def add(self, af: asyncio.Future[Any], timeout: float) -> set[asyncio.Future[Any]] | None:
+    def add(self, af: asyncio.Future[Any], timeout: float) -> _Slot | None:
         """Time `af` out after `timeout` s (None: never, for an infinite timeout).
 
-        Discard `af` from the returned set once it is done, to cancel that.
+        Call `discard(af)` on the returned slot once `af` is done, to cancel that.
         """
         if not math.isfinite(timeout):
             if timeout > 0:
                 return None
             timeout = 0.0  # -inf or nan: time out at once
-        slot = math.ceil((self._loop.time() + timeout) / _SLOT)
-        waiting = self._slots.get(slot)
-        if waiting is None:
-            waiting = self._slots[slot] = set()
+        key = math.ceil((self._loop.time() + timeout) / _SLOT)
+        slot = self._slots.get(key)
+        if slot is None:
+            slot = self._slots[key] = _Slot(self, key)
             # A context of its own: a slot outlives the caller, and the caller's context
             # (an actor's refers to the actor) would be kept until the slot's time.
-            self._loop.call_at(slot * _SLOT, self._expire, slot, context=_SLOT_CONTEXT)
-        waiting.add(af)
-        return waiting
+            slot.handle = self._loop.call_at(key * _SLOT, self._expire, key, context=_SLOT_CONTEXT)
+        slot.waiting.add(af)
+        return slot
 
-    def _expire(self, slot: int) -> None:
-        for af in self._slots.pop(slot, ()):
+    def _expire(self, key: int) -> None:
+        slot = self._slots.pop(key, None)
+        if slot is None:
+            return
+        slot.handle = None
+        for af in slot.waiting:
             if not af.done():
                 af.set_result(TIMED_OUT)
 

@@ -33,6 +33,7 @@ import itertools
 import threading
 import types
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self, TypeVar, overload
@@ -60,7 +61,9 @@ A = TypeVar("A", bound=pykka.Actor)
 T = TypeVar("T")
 
 BATCH = 64
-_current_actor: contextvars.ContextVar[LoopActor | None] = contextvars.ContextVar(
+# A weak reference: an actor's context refers to the actor, and a strong one would make every
+# actor cyclic garbage, freed only when the garbage collector next runs.
+_current_actor: contextvars.ContextVar[weakref.ref[LoopActor] | None] = contextvars.ContextVar(
     "supervisors_current_actor", default=None
 )
 _CoroutineType = types.CoroutineType
@@ -106,13 +109,14 @@ class _Inbox:
     actors are idle most of the time): `_q` is None when nothing is queued.
     """
 
-    __slots__ = ("_actor", "_closed", "_lock", "_q")
+    __slots__ = ("_actor", "_closed", "_lock", "_name", "_q")
 
     def __init__(self) -> None:
         self._q: deque[Envelope[Any]] | None = None
         self._closed = False
         self._lock = threading.Lock()
         self._actor: LoopActor | None = None
+        self._name = "actor"  # what errors call it once closed (it no longer refers to it)
 
     def put(self, envelope: Envelope[Any], /) -> None:
         actor = self._actor
@@ -155,9 +159,9 @@ class _Inbox:
             if isinstance(envelope.message, _ActorStop):
                 envelope.reply_to.set(False)
             else:
-                fail(envelope.reply_to, _dead_error(self._actor))
+                fail(envelope.reply_to, _dead_error(self._actor or self._name))
             return
-        raise ActorDeadError(f"{self._actor} not found")
+        raise ActorDeadError(f"{self._actor or self._name} not found")
 
     def get(self) -> Envelope[Any]:
         if self._q is None:
@@ -183,6 +187,11 @@ class _Inbox:
             self._closed = True
             rest = list(self._q) if self._q is not None else []
             self._q = None
+            # The actor's end: drop the inbox -> actor edge (actor -> inbox -> actor is a
+            # cycle, which only the garbage collector would free).
+            if self._actor is not None:
+                self._name = str(self._actor)
+                self._actor = None
         return rest
 
 
@@ -349,7 +358,7 @@ class LoopActor(pykka.Actor, Process):
         self._loop = runtime.loop
         self._thread_id = runtime._thread_id
         self._context = contextvars.Context()
-        self._context.run(_current_actor.set, self)
+        self._context.run(_current_actor.set, weakref.ref(self))
         if self.register_in_pykka_registry:
             pykka.ActorRegistry.register(self._actor_ref)
 
@@ -363,14 +372,16 @@ class LoopActor(pykka.Actor, Process):
 
     def _run_hook(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Call a hook inside this actor's context (entering it unless already inside)."""
-        if _current_actor.get() is self:
+        ref = _current_actor.get()
+        if ref is not None and ref() is self:
             return fn(*args)
         return self._context.run(fn, *args)
 
     @staticmethod
     def current() -> LoopActor | None:
         """The loop actor whose handler (or task) is running, or None."""
-        return _current_actor.get()
+        ref = _current_actor.get()
+        return None if ref is None else ref()
 
     def _boot(self) -> None:
         """Run on_start (on the loop); a sync on_start completes before this returns."""

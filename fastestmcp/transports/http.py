@@ -544,6 +544,7 @@ class HttpOutbox:
         if session.ended:
             return
         session.ended = True
+        session.sink = None  # sink -> outbox -> session -> sink: a cycle only gc would free
         session.transport._forget(session)
         for stream in list(session.streams.values()) + list(session.sse.values()):
             stream.close()
@@ -741,7 +742,7 @@ class StreamableHttpTransport:
                 transport=TRANSPORT_NAME,
                 session_id=session.id,
                 principal=session.principal,
-            ).wait(30)
+            )  # the session supervisor answers every start: no timer of our own
         except MaxChildrenError:
             return self._busy(f"the server has its maximum of {limit} sessions open")
         except Exception:
@@ -1148,7 +1149,7 @@ class StreamableHttpTransport:
         self._forget(session)  # from now on the id answers 404
         if self.handle is not None:
             with contextlib.suppress(Exception):
-                await self.handle.end_session(session.id).wait(30)
+                await self.handle.end_session(session.id)
         return web.Response(status=204)
 
 

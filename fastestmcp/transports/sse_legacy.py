@@ -285,7 +285,7 @@ class SseTransport:
         try:
             _, sink = await handle.open_session(
                 SseOutbox(self, session), transport=TRANSPORT_NAME, session_id=session.id
-            ).wait(30)
+            )  # the session supervisor answers every start: no timer of our own
         except MaxChildrenError:
             return self._busy(f"the server has its maximum of {limit} sessions open")
         except Exception:

@@ -265,7 +265,7 @@ class WebSocketTransport:
         try:
             _, sink = await handle.open_session(
                 outbox, transport=TRANSPORT_NAME, session_id=sid
-            ).wait(30)
+            )  # the session supervisor answers every start: no timer of our own
         except MaxChildrenError:
             await connection.close(1013, "the server has its maximum of sessions open")
             return

@@ -29,7 +29,19 @@ SLOT = 0.01
 def pending_slots() -> int:
     """Awaits still registered for a timeout on this thread's loop."""
     timeouts = getattr(_future._local, "timeouts", None)
-    return 0 if timeouts is None else sum(len(s) for s in timeouts._slots.values())
+    return 0 if timeouts is None else sum(len(s.waiting) for s in timeouts._slots.values())
+
+
+def test_an_emptied_slot_goes_at_once_with_its_timer() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        answered: LoopFuture[str] = LoopFuture()
+        loop.call_later(0.01, answered.set, "yes")
+        assert await answered.wait(30) == "yes"
+        timeouts = _future._local.timeouts
+        assert timeouts._slots == {}  # not kept for 30 s
+
+    asyncio.run(main())
 
 
 def loop_waiters(f: LoopFuture[Any]) -> int:

@@ -873,9 +873,10 @@ def assert_clear_answer(status: int, headers: dict[str, str], body: bytes, what:
 
 
 def session_counts(server: HttpServer) -> tuple[int, int]:
-    """(the transport's open sessions, the session supervisor's live children)."""
+    """(the transport's open sessions, the session supervisor's live children less the idle
+    2026-07-28 request actors the transport keeps for reuse)."""
     active = count_children(server.handle.sessions).get(timeout=WAIT).active
-    return len(server.transport.session_ids), active
+    return len(server.transport.session_ids), active - len(server.transport._idle_actors)
 
 
 def settle(server: HttpServer, expected: tuple[int, int]) -> tuple[int, int]:
