@@ -24,6 +24,7 @@ import structlog
 from fastestmcp.protocol import types
 from fastestmcp.server.dependencies import enter_lifespans
 from fastestmcp.server.outbox import Outbox
+from fastestmcp.server.reclaim import Reclaimer
 from fastestmcp.server.session import SessionActor, SessionServices, SessionSink
 from supervisors import (
     ChildSpec,
@@ -196,6 +197,8 @@ class ServerHandle:
         self._direct_connection: Any = None
         self._services_cache: SessionServices | None = None
         self._request_ids = itertools.count(1)
+        #: Counts sessions and gives memory back after a mass end.
+        self.reclaimer = Reclaimer()
 
     def _whereis(self, name: str) -> LoopActorRef[Any]:
         ref = self.runtime.whereis(name)
@@ -223,7 +226,9 @@ class ServerHandle:
             try:
                 executor, lifespan = executor_f.result(), lifespan_f.result()
                 sessions = self._whereis(names["sessions"])
-                services = SessionServices(self.server, store, executor, lifespan, sessions)
+                services = SessionServices(
+                    self.server, store, executor, lifespan, sessions, self.reclaimer
+                )
                 self._services_cache = services
                 out.set(services)
             except BaseException as exc:

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     import pykka
 
     from fastestmcp.server.definition import Server
+    from fastestmcp.server.reclaim import Reclaimer
     from supervisors.threadpool import LoopThreadPool
 
 __all__ = ["SessionActor", "SessionServices", "SessionSink"]
@@ -125,6 +126,8 @@ class SessionServices:
     lifespan_context: dict[str, Any]
     #: The session supervisor (to reach every session: resources/updated, list_changed).
     sessions: pykka.ActorRef[Any] | None = None
+    #: Counts sessions; gives memory back after a mass end (see `reclaim`).
+    reclaimer: Reclaimer | None = None
 
 
 class _Meta(msgspec.Struct, kw_only=True):
@@ -255,6 +258,9 @@ class SessionActor(LoopActor):
         # loop iteration (an async hook would cost a task).
         self._last_activity = self._loop.time()
         self._arm_idle_timer()
+        reclaimer = self.services.reclaimer
+        if reclaimer is not None and not self.stateless:
+            reclaimer.started()
         if self.state_id is not None:
             return self._load_state(self.state_id)
         return None
@@ -304,14 +310,21 @@ class SessionActor(LoopActor):
         # The session ends: its requests end with it, its state is deleted, its transport closed.
         # (A stateless actor's scope outlives it: a principal's or a handle's state stays.)
         self._ended = True
+        self._count_end()
         self._fail_inflight("the session ended")
         if not self.stateless:
             self.services.store.tell(("delete", self.session_id))
         self.outbox.close()
 
+    def _count_end(self) -> None:
+        reclaimer = self.services.reclaimer
+        if reclaimer is not None and not self.stateless:
+            reclaimer.ended(self._loop)
+
     def on_failure(self, *_exc_info: object) -> None:
         # A crash: the supervisor restarts this session with the same id and stored state;
         # requests in flight cannot survive it.
+        self._count_end()  # its restart counts it again
         self._fail_inflight("the session restarted after an internal error; retry the request")
 
     def _fail_inflight(self, why: str) -> None:

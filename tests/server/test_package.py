@@ -14,7 +14,7 @@ import fastestmcp
 SERVER_DIR = Path(importlib.import_module("fastestmcp.server.definition").__file__ or "").parent
 # The definition layer does no IO and owns no threads or loops; the runtime layer (a Context
 # that talks to its session actor, the session, the pipeline, the running tree) may.
-RUNTIME = {"context", "modern", "pipeline", "session", "running"}
+RUNTIME = {"context", "modern", "pipeline", "reclaim", "session", "running"}
 FORBIDDEN = {
     "asyncio",
     "anyio",
@@ -34,6 +34,7 @@ ALLOWED = {
     "elicitation": set(),
     "visibility": set(),
     "modern": set(),
+    "reclaim": set(),
     "jsonschema": {"errors"},
     "results": {"errors", "jsonschema"},
     "signature": {"context", "errors", "jsonschema", "results"},
@@ -44,8 +45,8 @@ ALLOWED = {
     # The runtime layer (type-only imports of the session and definition included).
     "context": {"definition", "elicitation", "modern", "session", "visibility"},
     "pipeline": {"components", "context", "session"},
-    "session": {"context", "definition", "modern", "outbox", "pipeline"},
-    "running": {"definition", "dependencies", "outbox", "session"},
+    "session": {"context", "definition", "modern", "outbox", "pipeline", "reclaim"},
+    "running": {"definition", "dependencies", "outbox", "reclaim", "session"},
 }
 
 

@@ -1,0 +1,89 @@
+# Giving memory back after many sessions end.
+#
+# Ended sessions are freed at once by reference counting, but CPython keeps what they used:
+# free lists (dicts, lists, tuples, frames...) and allocator arenas that still hold a few
+# live blocks; glibc's malloc keeps freed heap pages too. A full collection clears the free
+# lists (and lets arenas that become empty go), and `malloc_trim(0)` returns free heap pages
+# to the system. Measured after 10,000 HTTP sessions were deleted: the server held 84 % of
+# the memory they had grown it by; after a collection and a trim, about 30 %.
+#
+# Both cost a pause on the loop (tens of milliseconds with 100,000 objects), so they run once
+# after a mass end, not per session: when the live sessions have fallen below half of the
+# peak since the last reclaim, by at least `min_ended` sessions, a reclaim is scheduled
+# `delay` seconds later (coalesced: one for a burst).
+
+"""Return memory to the system after a mass end of sessions (one collection, one trim)."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import ctypes.util
+import gc
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Reclaimer"]
+
+
+def _find_malloc_trim() -> Callable[[int], Any] | None:
+    name = ctypes.util.find_library("c")
+    if name is None:  # pragma: no cover - not glibc/musl
+        return None
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # pragma: no cover - a libc without it (macOS, musl)
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+_MALLOC_TRIM = _find_malloc_trim()
+
+
+class Reclaimer:
+    """Counts live sessions of one running server; reclaims memory after a mass end.
+
+    Called on the loop thread only (session actors' hooks).
+    """
+
+    __slots__ = ("_handle", "_loop", "delay", "live", "min_ended", "peak", "reclaims")
+
+    def __init__(self, *, min_ended: int = 1000, delay: float = 1.0) -> None:
+        self.min_ended = min_ended
+        self.delay = delay
+        self.live = 0
+        self.peak = 0
+        self.reclaims = 0
+        self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def started(self) -> None:
+        self.live += 1
+        if self.live > self.peak:
+            self.peak = self.live
+
+    def ended(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.live -= 1
+        if (
+            self._handle is None
+            and self.peak - self.live >= self.min_ended
+            and self.live * 2 < self.peak
+        ):
+            self._loop = loop
+            self._handle = loop.call_later(self.delay, self.reclaim)
+
+    def reclaim(self) -> None:
+        """One full collection, then return free heap pages (glibc) to the system."""
+        self._handle = None
+        self.peak = self.live
+        self.reclaims += 1
+        gc.collect()
+        if _MALLOC_TRIM is not None:
+            _MALLOC_TRIM(0)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
