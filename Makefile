@@ -39,6 +39,7 @@ conformance: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/actors.py --write benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/stdio.py --write benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/http_bench.py --write benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

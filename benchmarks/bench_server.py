@@ -3,6 +3,7 @@
 Usage:
     python benchmarks/bench_server.py --transport stdio
     python benchmarks/bench_server.py --transport http --port PORT   (127.0.0.1, at /mcp)
+    [--max-sessions N]   (the server's `max_sessions`; default: fastestmcp's own default)
 
 Tools:
 - `echo(message)`: the message, as text.
@@ -59,7 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        help="most sessions open at once (default: fastestmcp's default); the session-scale "
+        "benchmark opens 10,000 on top of its warm-up",
+    )
     args = parser.parse_args(argv)
+    if args.max_sessions is not None:
+        app.max_sessions = args.max_sessions
     if args.transport == "stdio":
         app.run()
         return 0

@@ -1,0 +1,1567 @@
+"""MCP over streamable HTTP: fastestmcp against FastMCP and the official SDK, in one run
+(scenarios 1, 2, 4, 5 and 6 of the benchmark issue).
+
+Usage:
+    python benchmarks/http_bench.py [--rounds N] [--quick] [--scenarios S,S,...]
+                                    [--kinds K,K,...] [--write benchmarks/RESULTS.md]
+
+(Not `http.py`: a script of that name in `benchmarks/` would shadow the standard library's
+`http` package for every script started from this folder, and for mypy.)
+
+Server kinds: `fastestmcp` (`benchmarks/bench_server.py --transport http`), `fastmcp` (FastMCP
+4.1.6) and `sdk` (`mcp` 2.3.0) — the same four tools, see `benchmarks/peers/` — and `canned`:
+a tiny aiohttp app that answers every POST with one fixed JSON-RPC result (the id spliced in;
+`initialize` gets a fixed result and an `Mcp-Session-Id`). The canned responder is the load
+generator's ceiling. Every server listens on 127.0.0.1, on a free port, at `/mcp`.
+
+Scenarios (`--scenarios`, default all):
+- `legacy` (1): `tools/call echo` at 1 / 16 / 64 concurrent sessions, 2025-11-25 era
+  (`initialize`, `notifications/initialized`, then calls carrying `Mcp-Session-Id` and
+  `MCP-Protocol-Version`): calls/s, p50/p99 latency, server CPU per call (all threads, from
+  `/proc/PID/stat`), driver CPU per call, and server `instructions:u` per call where `perf` can
+  count them (most VMs have no PMU: "n/a").
+- `modern` (2): the same at 2026-07-28: no `initialize`, no session; every request carries
+  `_meta` (protocol version, client capabilities) and the `MCP-Protocol-Version`, `Mcp-Method`
+  and `Mcp-Name` headers. A server that refuses it is recorded as "failed (reason)".
+- `sleep` (4): 64 sessions calling `sleep_sync`, then (another case) `sleep_async`, with
+  `seconds=0.1`, for a fixed time: calls/s against the ideal 640/s.
+- `scale` (5): one growing population of legacy sessions (keep-alive connections pooled, 64
+  requests in flight at most), each opened with `initialize` + `notifications/initialized` +
+  `remember("v<i>")`; checkpoints at 1,000 / 5,000 / 10,000 sessions: server RSS growth per
+  session (`VmRSS`), sessions opened per second. Then every session is asked `remember` again
+  and must answer its own value, then every session is deleted (`DELETE`) and the RSS read
+  again. Each phase is capped in time (`--scale-cap`): a slow server reports what it reached.
+- `churn` (6): for `--churn-seconds`, 8 loops each opening a session, calling `echo` and
+  deleting it, over and over; the server's RSS sampled every second; the RSS slope
+  (least squares over the second half, KiB/min) and sessions/s.
+
+The load generator is this script: raw JSON-RPC over one aiohttp `ClientSession` (one
+`TCPConnector`, keep-alive) per driver process, asyncio, every response decoded (JSON or SSE)
+and checked. Every case runs in a fresh case process that starts a fresh server and
+`--drivers` driver processes (the sessions split between them); scenarios 1, 2 and 4 run
+`--rounds` interleaved rounds (every case once per round, the order reversed every other
+round), 5 and 6 run once per kind after them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import venvs
+from actors import git_commit, machine, percentile, write_section
+from stdio import _perf_count, perf_available
+
+ROOT = Path(__file__).resolve().parent.parent
+THIS = Path(__file__).resolve()
+RESULT_PREFIX = "BENCH-RESULT "
+SECTION = "http"
+LEGACY = "2025-11-25"
+MODERN = "2026-07-28"
+MESSAGE = "hello"
+START_TIMEOUT = 60.0
+IO_TIMEOUT = 60.0
+SLEEP_SECONDS = 0.1
+SLEEP_SESSIONS = 64
+SCALE_CONCURRENCY = 64
+CHURN_LOOPS = 8
+WARMUP_SESSIONS = 20
+
+Metrics = dict[str, Any]
+
+# The canned responder (run with `python -c CANNED PORT`): every POST answered at once.
+CANNED = r"""
+import re, secrets, sys
+from aiohttp import web
+ID = re.compile(rb'"id":\s*([^,}\s]+)')
+INIT = (b'{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":"2025-11-25",'
+        b'"capabilities":{"tools":{}},"serverInfo":{"name":"canned","version":"1"}}}')
+RESULT = (b'{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"hello"}],'
+          b'"structuredContent":{"result":"hello"}}}')
+async def post(request):
+    body = await request.read()
+    found = ID.search(body)
+    if found is None:
+        return web.Response(status=202)
+    if b'"initialize"' in body:
+        return web.Response(body=INIT % found.group(1), content_type="application/json",
+                            headers={"Mcp-Session-Id": secrets.token_hex(16)})
+    return web.Response(body=RESULT % found.group(1), content_type="application/json")
+async def delete(request):
+    return web.Response(status=204)
+app = web.Application()
+app.router.add_post("/mcp", post)
+app.router.add_delete("/mcp", delete)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    title: str
+    peer: str | None  # the virtualenv, for a peer
+    script: str | None  # relative to the repository; None: the canned responder
+
+
+KINDS: list[Kind] = [
+    Kind("fastestmcp", "fastestmcp (this checkout)", None, "benchmarks/bench_server.py"),
+    Kind("fastmcp", "FastMCP 4.1.6", "fastmcp", "benchmarks/peers/fastmcp_server.py"),
+    Kind("sdk", "official SDK (mcp 2.3.0)", "sdk", "benchmarks/peers/sdk_server.py"),
+    Kind("canned", "canned responder (driver ceiling)", None, None),
+]
+KIND_BY_NAME = {kind.name: kind for kind in KINDS}
+SERVERS = ["fastestmcp", "fastmcp", "sdk"]  # the kinds with real tools (not canned)
+SCENARIOS = ["legacy", "modern", "sleep", "scale", "churn"]
+
+
+def server_command(kind: Kind, port: int, max_sessions: int | None = None) -> list[str]:
+    if kind.script is None:
+        return [sys.executable, "-c", CANNED, str(port)]
+    python = str(venvs.python_of(kind.peer)) if kind.peer else sys.executable
+    cmd = [python, str(ROOT / kind.script), "--transport", "http", "--port", str(port)]
+    if max_sessions is not None and kind.name == "fastestmcp":
+        cmd += ["--max-sessions", str(max_sessions)]
+    return cmd
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# -- /proc -------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_kib(pid: int) -> float:
+    """The resident set size of a process (`VmRSS`), KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return float(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def self_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+# -- the driver: raw JSON-RPC over aiohttp (runs in a driver process) ---------------------------
+
+
+class CallFailed(Exception):
+    """A request got an HTTP error, a JSON-RPC error or an unexpected result."""
+
+
+def _short(raw: bytes | str, limit: int = 160) -> str:
+    text = raw.decode(errors="replace") if isinstance(raw, bytes) else raw
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _error_text(raw: bytes) -> str:
+    """The JSON-RPC error message in an error body, else the body's start."""
+    try:
+        message = json.loads(raw)
+        return _short(str(message["error"]["message"]), 110)
+    except (ValueError, KeyError, TypeError):
+        return _short(raw, 110)
+
+
+def decode_answer(raw: bytes, content_type: str, request_id: int) -> dict[str, Any]:
+    """The JSON-RPC response to `request_id` in a JSON body or an SSE stream's `data:` lines."""
+    import msgspec
+
+    if content_type.startswith("text/event-stream"):
+        for line in raw.split(b"\n"):
+            if line.startswith(b"data:"):
+                data = line[5:].strip()
+                if not data:
+                    continue
+                message = msgspec.json.decode(data)
+                if (
+                    isinstance(message, dict)
+                    and message.get("id") == request_id
+                    and "method" not in message
+                ):
+                    return message
+        raise CallFailed(f"no response to request {request_id} in the SSE stream: {_short(raw)}")
+    message = msgspec.json.decode(raw)
+    if not isinstance(message, dict) or message.get("id") != request_id:
+        raise CallFailed(f"unexpected answer to request {request_id}: {_short(raw)}")
+    return message
+
+
+def tool_text(message: dict[str, Any]) -> str:
+    if "error" in message:
+        raise CallFailed(f"JSON-RPC error {_short(json.dumps(message['error']))}")
+    result = message.get("result")
+    if not isinstance(result, dict) or result.get("isError"):
+        raise CallFailed(f"tool error: {_short(json.dumps(result))}")
+    text: str = result["content"][0]["text"]
+    return text
+
+
+MODERN_META = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
+BASE_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+
+
+class McpSession:
+    """One client session: legacy (its `Mcp-Session-Id`) or modern (no session at all)."""
+
+    def __init__(self, http: Any, url: str, era: str) -> None:
+        self.http = http
+        self.url = url
+        self.era = era
+        self.next_id = 0
+        self.session_id: str | None = None
+        self.headers: dict[str, str] = dict(BASE_HEADERS)
+        self.headers["MCP-Protocol-Version"] = LEGACY if era == "legacy" else MODERN
+        self.tool_headers: dict[str, dict[str, str]] = {}
+
+    async def post(self, body: bytes, request_id: int | None, headers: dict[str, str]) -> Any:
+        async with self.http.post(self.url, data=body, headers=headers) as resp:
+            raw = await resp.read()
+            if request_id is None:
+                if resp.status not in (200, 202, 204):
+                    raise CallFailed(f"HTTP {resp.status}: {_error_text(raw)}")
+                return None
+            if resp.status != 200:
+                raise CallFailed(f"HTTP {resp.status}: {_error_text(raw)}")
+            answer = decode_answer(raw, resp.headers.get("Content-Type", ""), request_id)
+            return answer, resp.headers
+
+    async def open(self) -> None:
+        """The legacy handshake: `initialize`, then `notifications/initialized`."""
+        if self.era != "legacy":
+            return
+        self.next_id += 1
+        body = json.dumps(
+            {
+                "jsonrpc": "2.0",
+                "id": self.next_id,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": LEGACY,
+                    "capabilities": {},
+                    "clientInfo": {"name": "fastestmcp-bench", "version": "1"},
+                },
+            }
+        ).encode()
+        message, headers = await self.post(body, self.next_id, dict(BASE_HEADERS))
+        if "error" in message:
+            raise CallFailed(f"initialize failed: {_short(json.dumps(message['error']))}")
+        session_id = headers.get("Mcp-Session-Id")
+        if not session_id:
+            raise CallFailed("initialize answered without an Mcp-Session-Id")
+        self.session_id = session_id
+        self.headers["Mcp-Session-Id"] = session_id
+        note = b'{"jsonrpc":"2.0","method":"notifications/initialized"}'
+        await self.post(note, None, self.headers)
+
+    def call_body(self, tool: str, arguments: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
+        self.next_id += 1
+        params: dict[str, Any] = {"name": tool, "arguments": arguments}
+        headers = self.headers
+        if self.era == "modern":
+            params["_meta"] = MODERN_META
+            headers = self.tool_headers.get(tool) or self.tool_headers.setdefault(
+                tool, dict(headers, **{"Mcp-Method": "tools/call", "Mcp-Name": tool})
+            )
+        body = {"jsonrpc": "2.0", "id": self.next_id, "method": "tools/call", "params": params}
+        return self.next_id, json.dumps(body).encode(), headers
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> str:
+        request_id, body, headers = self.call_body(tool, arguments)
+        message, _ = await self.post(body, request_id, headers)
+        return tool_text(message)
+
+    async def delete(self) -> int:
+        async with self.http.delete(self.url, headers=self.headers) as resp:
+            await resp.read()
+            return int(resp.status)
+
+
+def _client(limit: int) -> Any:
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=limit, force_close=False, enable_cleanup_closed=True)
+    timeout = aiohttp.ClientTimeout(total=IO_TIMEOUT)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout)
+
+
+def _tool_of(spec: Metrics) -> tuple[str, dict[str, Any], str]:
+    """The tool a load case calls, its arguments and the text expected back."""
+    tool: str = spec["tool"]
+    if tool == "echo":
+        return tool, {"message": MESSAGE}, MESSAGE
+    return tool, {"seconds": SLEEP_SECONDS}, "slept"
+
+
+async def _read_line(stream: IO[str]) -> str:
+    return await asyncio.get_running_loop().run_in_executor(None, stream.readline)
+
+
+async def load_worker(spec: Metrics) -> Metrics:
+    """Open this driver's sessions, say READY, wait for GO, run the calls, report the window."""
+    tool, arguments, expected = _tool_of(spec)
+    sessions_n: int = spec["sessions"]
+    async with _client(sessions_n) as http:
+        sessions = [McpSession(http, spec["url"], spec["era"]) for _ in range(sessions_n)]
+        try:
+            await asyncio.gather(*(s.open() for s in sessions))
+            texts = await asyncio.gather(*(s.call(tool, arguments) for s in sessions))
+            if any(text != expected for text in texts):
+                raise CallFailed(f"unexpected tool result {texts[0]!r}")
+        except CallFailed as exc:
+            print(f"FAILED {exc}", flush=True)
+            return {}
+        except Exception as exc:
+            print(f"FAILED {type(exc).__name__}: {_short(str(exc))}", flush=True)
+            return {}
+        print("READY", flush=True)
+        go = (await _read_line(sys.stdin)).split()
+        if not go or go[0] != "GO":
+            return {}
+        start, end = float(go[1]), float(go[2])
+        loop = asyncio.get_running_loop()
+        cpu: dict[str, float] = {}
+        window_over = asyncio.Event()
+
+        def at_end() -> None:
+            cpu["end"] = self_cpu_seconds()
+            window_over.set()
+
+        loop.call_at(start, lambda: cpu.__setitem__("start", self_cpu_seconds()))
+        loop.call_at(end, at_end)
+        lat_us: list[float] = []
+        errors: list[str] = []
+        clock = time.monotonic
+
+        async def run(session: McpSession) -> None:
+            post = session.post
+            while clock() < end:
+                request_id, body, headers = session.call_body(tool, arguments)
+                t0 = clock()
+                try:
+                    message, _ = await post(body, request_id, headers)
+                    text = tool_text(message)
+                except Exception as exc:
+                    errors.append(f"{type(exc).__name__}: {_short(str(exc))}")
+                    return
+                t1 = clock()
+                if text != expected:
+                    errors.append(f"unexpected tool result {text!r}")
+                    return
+                if start <= t1 <= end:
+                    lat_us.append((t1 - t0) * 1e6)
+
+        await asyncio.gather(*(run(s) for s in sessions))
+        await window_over.wait()
+    return {
+        "calls": len(lat_us),
+        "lat_us": lat_us,
+        "driver_cpu_s": cpu["end"] - cpu.get("start", cpu["end"]),
+        "errors": errors[:3],
+        "error_count": len(errors),
+    }
+
+
+async def _bounded(items: Sequence[Any], fn: Any, limit: int, deadline: float) -> int:
+    """Run `fn(item)` for the items, `limit` at a time, until done or `deadline`; return the
+    number of items done (a prefix of `items`, in order of starting)."""
+    index = 0
+    done = 0
+
+    async def lane() -> None:
+        nonlocal index, done
+        while index < len(items) and time.monotonic() < deadline:
+            item = items[index]
+            index += 1
+            await fn(item)
+            done += 1
+
+    await asyncio.gather(*(lane() for _ in range(limit)))
+    return done
+
+
+async def scale_worker(spec: Metrics) -> Metrics:
+    """Scenario 5 in one driver process: open, checkpoint, verify, delete (RSS from /proc)."""
+    pid: int = spec["server_pid"]
+    sizes: list[int] = spec["sizes"]
+    cap: float = spec["cap"]
+    async with _client(SCALE_CONCURRENCY) as http:
+        url = spec["url"]
+
+        async def warm(_: int) -> None:
+            session = McpSession(http, url, "legacy")
+            await session.open()
+            await session.call("remember", {"value": "warm"})
+            await session.delete()
+
+        await _bounded(list(range(WARMUP_SESSIONS)), warm, 8, time.monotonic() + cap)
+        await asyncio.sleep(1.0)
+        base = rss_kib(pid)
+        sessions: list[McpSession] = []
+        values: dict[int, str] = {}  # id(session) -> the value its first `remember` stored
+        checkpoints: list[Metrics] = []
+        opening = 0.0
+        open_deadline = time.monotonic() + cap
+
+        async def open_one(i: int) -> None:
+            session = McpSession(http, url, "legacy")
+            await session.open()
+            before = await session.call("remember", {"value": f"v{i}"})
+            if before != "":
+                raise CallFailed(f"a new session's remember returned {before!r}, not ''")
+            sessions.append(session)
+            values[id(session)] = f"v{i}"
+
+        capped = False
+        for target in sizes:
+            t0 = time.monotonic()
+            await _bounded(
+                list(range(len(sessions), target)), open_one, SCALE_CONCURRENCY, open_deadline
+            )
+            opening += time.monotonic() - t0
+            await asyncio.sleep(0.5)
+            checkpoints.append(
+                {"target": target, "opened": len(sessions), "open_s": opening, "rss": rss_kib(pid)}
+            )
+            if len(sessions) < target:
+                capped = True
+                break
+        answered = 0
+        mismatched = 0
+
+        async def verify(session: McpSession) -> None:
+            nonlocal answered, mismatched
+            if await session.call("remember", {"value": "again"}) == values[id(session)]:
+                answered += 1
+            else:
+                mismatched += 1
+
+        t0 = time.monotonic()
+        verified = await _bounded(sessions, verify, SCALE_CONCURRENCY, t0 + cap)
+        verify_s = time.monotonic() - t0
+        rss_held = rss_kib(pid)
+        deleted = 0
+
+        async def delete(session: McpSession) -> None:
+            nonlocal deleted
+            if await session.delete() in (200, 202, 204):
+                deleted += 1
+
+        t0 = time.monotonic()
+        await _bounded(sessions, delete, SCALE_CONCURRENCY, t0 + cap)
+        delete_s = time.monotonic() - t0
+        await asyncio.sleep(2.0)
+        rss_deleted = rss_kib(pid)
+        await asyncio.sleep(max(0.0, spec["settle"] - 2.0))
+        rss_settled = rss_kib(pid)
+    return {
+        "base_rss": base,
+        "checkpoints": checkpoints,
+        "capped": capped,
+        "verified": verified,
+        "answered": answered,
+        "mismatched": mismatched,
+        "verify_s": verify_s,
+        "rss_held": rss_held,
+        "deleted": deleted,
+        "delete_s": delete_s,
+        "rss_deleted": rss_deleted,
+        "rss_settled": rss_settled,
+        "settle": spec["settle"],
+        "cap": cap,
+    }
+
+
+async def churn_worker(spec: Metrics) -> Metrics:
+    """Scenario 6 in one driver process: open, echo, delete, for `seconds`; RSS every second."""
+    pid: int = spec["server_pid"]
+    seconds: float = spec["seconds"]
+    async with _client(CHURN_LOOPS) as http:
+        url = spec["url"]
+        cycles = 0
+        errors: list[str] = []
+
+        async def cycle() -> None:
+            nonlocal cycles
+            session = McpSession(http, url, "legacy")
+            await session.open()
+            if await session.call("echo", {"message": MESSAGE}) != MESSAGE:
+                raise CallFailed("echo answered something else")
+            status = await session.delete()
+            if status not in (200, 202, 204):
+                raise CallFailed(f"DELETE answered HTTP {status}")
+            cycles += 1
+
+        for _ in range(WARMUP_SESSIONS):
+            await cycle()
+        cycles = 0
+        start = time.monotonic()
+        end = start + seconds
+        samples: list[tuple[float, float]] = [(0.0, rss_kib(pid))]
+
+        async def sampler() -> None:
+            n = 1
+            while True:
+                await asyncio.sleep(max(0.0, start + n - time.monotonic()))
+                if time.monotonic() > end + 0.5:
+                    return
+                samples.append((time.monotonic() - start, rss_kib(pid)))
+                n += 1
+
+        async def lane() -> None:
+            while time.monotonic() < end:
+                try:
+                    await cycle()
+                except Exception as exc:
+                    errors.append(f"{type(exc).__name__}: {_short(str(exc))}")
+                    return
+
+        sampling = asyncio.ensure_future(sampler())
+        await asyncio.gather(*(lane() for _ in range(CHURN_LOOPS)))
+        elapsed = time.monotonic() - start
+        await sampling
+    return {
+        "cycles": cycles,
+        "elapsed": elapsed,
+        "samples": samples,
+        "errors": errors[:3],
+        "error_count": len(errors),
+    }
+
+
+def worker_main(spec: Metrics) -> int:
+    mode = spec["mode"]
+    if mode == "load":
+        result = asyncio.run(load_worker(spec))
+        if not result:
+            return 0
+    elif mode == "scale":
+        result = asyncio.run(scale_worker(spec))
+    else:
+        result = asyncio.run(churn_worker(spec))
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+    return 0
+
+
+# -- the case process: a fresh server, the drivers, the measured window -------------------------
+
+
+class Server:
+    """A server process on a free port of 127.0.0.1, stopped (and waited for) on exit."""
+
+    def __init__(self, kind: Kind, max_sessions: int | None = None) -> None:
+        self.kind = kind
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/mcp"
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            server_command(kind, self.port, max_sessions),
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=self.log,
+            cwd=ROOT,
+            env=env,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.proc.returncode}): {self.tail()}")
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=1),
+            ):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"the server did not listen within {START_TIMEOUT:.0f} s")
+
+    def tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read()[-3000:].decode(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=IO_TIMEOUT)
+        self.log.close()
+
+
+def start_worker(spec: Metrics) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(THIS), "--worker", json.dumps(spec)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def read_result(proc: subprocess.Popen[str]) -> Metrics:
+    assert proc.stdout is not None
+    out, _ = proc.communicate(timeout=IO_TIMEOUT * 5)
+    for line in reversed(out.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            result: Metrics = json.loads(line[len(RESULT_PREFIX) :])
+            return result
+        if line.startswith("FAILED "):
+            return {"failed": line[len("FAILED ") :]}
+    raise RuntimeError(f"a driver ended without a result (exit {proc.returncode}): {out[-2000:]}")
+
+
+def _sleep_until(when: float) -> None:
+    time.sleep(max(0.0, when - time.monotonic()))
+
+
+def py_spy() -> str | None:
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def load_case(spec: Metrics) -> Metrics:
+    """Scenarios 1, 2 and 4: `spec["sessions"]` sessions over `spec["drivers"]` drivers."""
+    kind = KIND_BY_NAME[spec["kind"]]
+    server = Server(kind)
+    workers: list[subprocess.Popen[str]] = []
+    perf: subprocess.Popen[str] | None = None
+    spy: subprocess.Popen[str] | None = None
+    try:
+        server.wait_ready()
+        sessions: int = spec["sessions"]
+        drivers = max(1, min(spec["drivers"], sessions))
+        shares = [sessions // drivers + (i < sessions % drivers) for i in range(drivers)]
+        base = {"mode": "load", "url": server.url, "era": spec["era"], "tool": spec["tool"]}
+        workers = [start_worker(dict(base, sessions=share)) for share in shares]
+        for worker in workers:
+            assert worker.stdout is not None
+            line = worker.stdout.readline().strip()
+            if line != "READY":
+                reason = line[len("FAILED ") :] if line.startswith("FAILED ") else line
+                return {"failed": reason or f"the driver exited ({worker.wait()})"}
+        warmup: float = spec["warmup"]
+        seconds: float = spec["seconds"]
+        lead = 0.1
+        if spec["perf"]:
+            perf = subprocess.Popen(
+                ["perf", "stat", "-x", ",", "-e", "instructions:u", "-p", str(server.pid)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        start = time.monotonic() + lead + warmup
+        end = start + seconds
+        for worker in workers:
+            assert worker.stdin is not None
+            worker.stdin.write(f"GO {start} {end}\n")
+            worker.stdin.flush()
+        if spec.get("profile"):
+            tool = py_spy()
+            if tool:
+                _sleep_until(start)
+                spy = subprocess.Popen(
+                    [
+                        *(tool, "record", "--pid", str(server.pid)),
+                        *("--duration", str(int(seconds)), "--format", "raw"),
+                        *("--output", spec["profile"], "--nonblocking"),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+        _sleep_until(start)
+        cpu0 = cpu_seconds(server.pid)
+        _sleep_until(end)
+        cpu1 = cpu_seconds(server.pid)
+        instructions = None
+        if perf is not None:
+            perf.send_signal(signal.SIGINT)
+            _, perf_err = perf.communicate(timeout=30)
+            instructions = _perf_count(perf_err)
+            perf = None
+        results = [read_result(worker) for worker in workers]
+        if spy is not None:
+            spy.communicate(timeout=60)
+            spy = None
+    except Exception as exc:
+        sys.stderr.write(server.tail())
+        return {"failed": f"{type(exc).__name__}: {_short(str(exc))}"}
+    finally:
+        for proc in [*workers, perf, spy]:
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=IO_TIMEOUT)
+        server.stop()
+    failed = [r["failed"] for r in results if "failed" in r]
+    if failed:
+        return {"failed": failed[0]}
+    errors = [e for r in results for e in r["errors"]]
+    if errors:
+        return {"failed": errors[0]}
+    calls = sum(r["calls"] for r in results)
+    if calls == 0:
+        return {"failed": "no call completed in the measured window"}
+    lat = sorted(v for r in results for v in r["lat_us"])
+    metrics: Metrics = {
+        "calls_per_s": calls / seconds,
+        "p50_ms": percentile(lat, 0.50) / 1000,
+        "p99_ms": percentile(lat, 0.99) / 1000,
+        "server_cpu_us_per_call": (cpu1 - cpu0) / calls * 1e6,
+        "driver_cpu_us_per_call": sum(r["driver_cpu_s"] for r in results) / calls * 1e6,
+        "calls": calls,
+        "drivers": drivers,
+    }
+    if instructions is not None:
+        metrics["server_instructions_per_call"] = instructions / calls
+    return metrics
+
+
+def driver_case(spec: Metrics) -> Metrics:
+    """Scenarios 5 and 6: one driver process that reads the server's RSS itself."""
+    kind = KIND_BY_NAME[spec["kind"]]
+    server = Server(kind, max_sessions=spec.get("max_sessions"))
+    worker: subprocess.Popen[str] | None = None
+    try:
+        server.wait_ready()
+        worker = start_worker(dict(spec, url=server.url, server_pid=server.pid))
+        result = read_result(worker)
+        if "failed" not in result:
+            result["rss_end"] = rss_kib(server.pid)
+        return result
+    except Exception as exc:
+        sys.stderr.write(server.tail())
+        return {"failed": f"{type(exc).__name__}: {_short(str(exc))}"}
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=IO_TIMEOUT)
+        server.stop()
+
+
+def case_main(spec: Metrics) -> int:
+    metrics = load_case(spec) if spec["mode"] == "load" else driver_case(spec)
+    print(RESULT_PREFIX + json.dumps(metrics), flush=True)
+    return 0
+
+
+# -- the parent: cases, rounds, report -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str  # unique: scenario, kind, sessions
+    scenario: str
+    kind: str
+    spec: Metrics
+    timeout: float
+
+
+def run_case(case: Case) -> Metrics:
+    """One case in a fresh process group (server and drivers in it), killed on any failure."""
+    proc = subprocess.Popen(
+        [sys.executable, str(THIS), "--case", json.dumps(case.spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=case.timeout)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    finally:
+        # whatever the case process left behind (it stops its server and drivers itself)
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    for line in reversed(out.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            metrics: Metrics = json.loads(line[len(RESULT_PREFIX) :])
+            if "failed" in metrics and err.strip():
+                print(err[-3000:], file=sys.stderr)
+            return metrics
+    return {"failed": f"the case process exited {proc.returncode}: {_short(err[-500:])}"}
+
+
+def load_cases(args: argparse.Namespace, use_perf: bool) -> list[Case]:
+    cases: list[Case] = []
+    timeout = START_TIMEOUT + args.warmup + args.seconds + 180
+    for scenario in ("legacy", "modern"):
+        if scenario not in args.scenarios:
+            continue
+        for sessions in args.sessions:
+            for kind in args.kinds:
+                spec = {
+                    "mode": "load",
+                    "kind": kind,
+                    "era": scenario,
+                    "tool": "echo",
+                    "sessions": sessions,
+                    "drivers": args.drivers,
+                    "warmup": args.warmup,
+                    "seconds": args.seconds,
+                    "perf": use_perf and kind != "canned",
+                }
+                if args.profile and kind == "fastestmcp":
+                    spec["profile"] = str(Path(args.profile).resolve())
+                name = f"{scenario}_{kind}_{sessions}"
+                cases.append(Case(name, scenario, kind, spec, timeout))
+    if "sleep" in args.scenarios:
+        for tool in ("sleep_sync", "sleep_async"):
+            for kind in args.kinds:
+                if kind == "canned":
+                    continue
+                spec = {
+                    "mode": "load",
+                    "kind": kind,
+                    "era": "legacy",
+                    "tool": tool,
+                    "sessions": SLEEP_SESSIONS,
+                    "drivers": 1,
+                    "warmup": args.warmup,
+                    "seconds": args.sleep_seconds,
+                    "perf": False,
+                }
+                timeout = START_TIMEOUT + args.warmup + args.sleep_seconds + 180
+                cases.append(Case(f"sleep_{kind}_{tool}", "sleep", kind, spec, timeout))
+    return cases
+
+
+def once_cases(args: argparse.Namespace) -> list[Case]:
+    cases: list[Case] = []
+    servers = [kind for kind in args.kinds if kind != "canned"]
+    if "scale" in args.scenarios:
+        for kind in servers:
+            spec = {
+                "mode": "scale",
+                "kind": kind,
+                "sizes": args.scale_sizes,
+                "cap": args.scale_cap,
+                "settle": args.scale_settle,
+                "max_sessions": 2 * max(args.scale_sizes) + 1000,
+            }
+            timeout = START_TIMEOUT + 3 * args.scale_cap + args.scale_settle + 300
+            cases.append(Case(f"scale_{kind}", "scale", kind, spec, timeout))
+    if "churn" in args.scenarios:
+        for kind in servers:
+            spec = {"mode": "churn", "kind": kind, "seconds": args.churn_seconds}
+            timeout = START_TIMEOUT + args.churn_seconds + 300
+            cases.append(Case(f"churn_{kind}", "churn", kind, spec, timeout))
+    return cases
+
+
+def slope_kib_per_min(samples: list[list[float]]) -> float:
+    """Least-squares slope of RSS over the second half of the samples, KiB per minute."""
+    half = samples[len(samples) // 2 :]
+    if len(half) < 2:
+        return 0.0
+    xs = [s[0] for s in half]
+    ys = [s[1] for s in half]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    if den == 0:
+        return 0.0
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den * 60
+
+
+# formatting
+
+
+def num(value: float) -> str:
+    if value >= 10_000:
+        return f"{value / 1000:.1f}k"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def cell(values: list[float], formatter: Any = num) -> str:
+    if not values:
+        return "-"
+    med = statistics.median(values)
+    if len(values) == 1:
+        return str(formatter(med))
+    return f"{formatter(med)} ({formatter(min(values))}-{formatter(max(values))})"
+
+
+def failure_of(runs: list[Metrics]) -> str | None:
+    failed = [m["failed"] for m in runs if "failed" in m]
+    if not failed:
+        return None
+    reason = failed[0]
+    more = f", {len(failed)} of {len(runs)} runs" if len(runs) > 1 else ""
+    return f"failed ({reason}{more})"
+
+
+def ratio_cell(base: list[float], cand: list[float]) -> str:
+    text = f"{statistics.median(cand) / statistics.median(base):.1f}x"
+    if len(base) > 1 and len(base) == len(cand):
+        per_round = sorted(c / b for b, c in zip(base, cand, strict=True))
+        text += f" (rounds {per_round[0]:.1f}x to {per_round[-1]:.1f}x)"
+    return text
+
+
+def mark(ok: bool) -> str:
+    return f"**{'PASS' if ok else 'FAIL'}**"
+
+
+class Report:
+    def __init__(self, results: dict[str, list[Metrics]], args: argparse.Namespace) -> None:
+        self.results = results
+        self.args = args
+        self.out: list[str] = []
+
+    def add(self, line: str = "") -> None:
+        self.out.append(line)
+
+    def runs(self, name: str) -> list[Metrics]:
+        return self.results.get(name, [])
+
+    def ok(self, name: str) -> list[Metrics]:
+        runs = self.runs(name)
+        return runs if runs and failure_of(runs) is None else []
+
+    def values(self, name: str, metric: str) -> list[float]:
+        return [m[metric] for m in self.ok(name) if metric in m]
+
+
+LOAD_ROWS: list[tuple[str, str, Any]] = [
+    ("calls/s", "calls_per_s", num),
+    ("p50 latency (ms)", "p50_ms", num),
+    ("p99 latency (ms)", "p99_ms", num),
+    ("server CPU per call (us, all threads)", "server_cpu_us_per_call", num),
+    ("driver CPU per call (us, all drivers)", "driver_cpu_us_per_call", num),
+]
+
+
+def report(
+    results: dict[str, list[Metrics]],
+    args: argparse.Namespace,
+    command: str,
+    wall: float,
+    load: tuple[float, float],
+    use_perf: bool,
+) -> str:
+    import importlib.metadata
+
+    r = Report(results, args)
+    add = r.add
+    kinds = args.kinds
+    add("## http")
+    add("")
+    add("MCP over streamable HTTP (scenarios 1, 2, 4, 5, 6): one server process, many client")
+    add("sessions. Measured by `benchmarks/http_bench.py`; regenerate with `make bench`.")
+    add("")
+    add(f"- Command: `{command}`")
+    peers = []
+    for name in kinds:
+        kind = KIND_BY_NAME[name]
+        if kind.peer:
+            shown = ", ".join(f"{d} {v}" for d, v in venvs.versions(kind.peer).items())
+            peers.append(f"{kind.name}: {shown}")
+    import aiohttp
+
+    add(
+        f"- Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"fastestmcp {importlib.metadata.version('fastestmcp')} at commit {git_commit()}, "
+        f"aiohttp {aiohttp.__version__} (fastestmcp, the canned responder and the driver)"
+        + (f"; peers in their own virtualenvs ({'; '.join(peers)})" if peers else "")
+    )
+    add(f"- Machine: {machine()}")
+    add(
+        f"- {args.rounds} round{'s' if args.rounds != 1 else ''} of scenarios 1, 2 and 4 "
+        "(every case a fresh case process, a fresh server process and fresh driver processes; "
+        "rounds interleaved, the order reversed every other round); scenarios 5 and 6 once "
+        f"per server after them. Cells are the median (min-max). Load cases: {args.warmup:g} s "
+        f"warm-up, then a {args.seconds:g} s measured window (sleep tools: "
+        f"{args.sleep_seconds:g} s); {args.drivers} driver process"
+        f"{'es' if args.drivers != 1 else ''} for the echo cases (sessions split between "
+        f"them). Total wall time {wall:.0f} s; load average before the run {load[0]:.2f}, "
+        f"after {load[1]:.2f}."
+    )
+    add(
+        "- Tools as in `benchmarks/bench_server.py` (`echo` is a plain `def` everywhere: all "
+        "three run it in a worker thread). fastestmcp answers a call with `application/json`; "
+        "FastMCP and the SDK answer legacy-era calls with a one-event SSE stream and "
+        "2026-07-28 calls with `application/json`; the driver decodes both."
+    )
+    add("")
+    add(
+        "**Caveat:** a noisy shared VM (CPU steal; the same case moves 30-50 % minute to "
+        "minute) with 2 vCPUs shared by the server and the driver processes. Absolute numbers "
+        "will differ elsewhere; only the ratios from one run mean anything."
+    )
+    add("")
+    header = " | ".join(KIND_BY_NAME[k].title for k in kinds)
+
+    def load_table(scenario: str) -> None:
+        add(f"| Measurement | {header} |")
+        add("|---" * (len(kinds) + 1) + "|")
+        for sessions in args.sessions:
+            for label, metric, formatter in LOAD_ROWS:
+                cells = []
+                for kind in kinds:
+                    runs = r.runs(f"{scenario}_{kind}_{sessions}")
+                    failure = failure_of(runs) if runs else "not run"
+                    if failure:
+                        cells.append(failure if metric == "calls_per_s" else "-")
+                    else:
+                        cells.append(cell([m[metric] for m in runs], formatter))
+                add(
+                    f"| {sessions} session{'s' if sessions != 1 else ''}: {label} | "
+                    + " | ".join(cells)
+                    + " |"
+                )
+            cells = []
+            for kind in kinds:
+                vals = r.values(f"{scenario}_{kind}_{sessions}", "server_instructions_per_call")
+                if kind == "canned":
+                    cells.append("-")
+                elif vals:
+                    cells.append(cell(vals, lambda v: f"{v / 1000:.0f}k"))
+                else:
+                    cells.append("n/a (no PMU)" if not use_perf else "-")
+            add(
+                f"| {sessions} session{'s' if sessions != 1 else ''}: server instructions:u "
+                "per call (perf) | " + " | ".join(cells) + " |"
+            )
+        add("")
+
+    targets: list[str] = []
+
+    def load_targets(scenario: str, era: str) -> None:
+        top = max(args.sessions)
+        ours = f"{scenario}_fastestmcp_{top}"
+        if "fastestmcp" not in kinds:
+            return
+        if not r.ok(ours):
+            reason = failure_of(r.runs(ours)) or "not run"
+            targets.append(
+                f"| {era}, {top} sessions: every target | fastestmcp {reason} "
+                f"| as below | **FAIL** |"
+            )
+            return
+        calls = r.values(ours, "calls_per_s")
+        cpu = r.values(ours, "server_cpu_us_per_call")
+        p99 = r.values(ours, "p99_ms")
+        for peer in ("fastmcp", "sdk"):
+            name = f"{scenario}_{peer}_{top}"
+            if peer not in kinds:
+                continue
+            title = KIND_BY_NAME[peer].title
+            if not r.ok(name):
+                reason = failure_of(r.runs(name)) or "not run"
+                targets.append(f"| {era}, {top} sessions, vs {title} | {title} {reason} | | |")
+                continue
+            theirs = r.values(name, "calls_per_s")
+            ratio = statistics.median(calls) / statistics.median(theirs)
+            targets.append(
+                f"| {era}, {top} sessions: calls/s, fastestmcp / {title} "
+                f"| {ratio_cell(theirs, calls)} | >= 10x | {mark(ratio >= 10)} |"
+            )
+            their_cpu = r.values(name, "server_cpu_us_per_call")
+            cpu_ratio = statistics.median(their_cpu) / statistics.median(cpu)
+            ours_i = r.values(ours, "server_instructions_per_call")
+            theirs_i = r.values(name, "server_instructions_per_call")
+            if ours_i and theirs_i:
+                i_ratio = statistics.median(theirs_i) / statistics.median(ours_i)
+                targets.append(
+                    f"| {era}, {top} sessions: server instructions per call, {title} / "
+                    f"fastestmcp | {ratio_cell(ours_i, theirs_i)} | >= 10x | "
+                    f"{mark(i_ratio >= 10)} |"
+                )
+            else:
+                targets.append(
+                    f"| {era}, {top} sessions: server instructions per call, {title} / "
+                    f"fastestmcp | n/a (no PMU); server CPU time per call instead: "
+                    f"{ratio_cell(cpu, their_cpu)} | >= 10x | "
+                    f"{mark(cpu_ratio >= 10)} (CPU time) |"
+                )
+            if peer == "fastmcp":
+                their_p99 = r.values(name, "p99_ms")
+                ok = statistics.median(p99) <= statistics.median(their_p99) / 10
+                targets.append(
+                    f"| {era}, {top} sessions: p99, fastestmcp / {title} | "
+                    f"{num(statistics.median(p99))} ms / {num(statistics.median(their_p99))} ms"
+                    f" = 1/{statistics.median(their_p99) / statistics.median(p99):.1f} "
+                    f"| <= 1/10 | {mark(ok)} |"
+                )
+        canned = r.values(f"{scenario}_canned_{top}", "calls_per_s")
+        if canned:
+            share = statistics.median(calls) / statistics.median(canned)
+            shown = f"{share * 100:.0f} %"
+            if len(calls) > 1 and len(calls) == len(canned):
+                per_round = sorted(c / b for b, c in zip(canned, calls, strict=True))
+                shown += f" (rounds {per_round[0] * 100:.0f} % to {per_round[-1] * 100:.0f} %)"
+            targets.append(
+                f"| {era}, {top} sessions: calls/s, fastestmcp / canned responder "
+                f"| {shown} | >= 50 % | {mark(share >= 0.5)} |"
+            )
+
+    if "legacy" in args.scenarios:
+        add("### 1. `tools/call echo`, 2025-11-25 era (sessions)")
+        add("")
+        load_table("legacy")
+        load_targets("legacy", "2025-11-25")
+    if "modern" in args.scenarios:
+        add("### 2. `tools/call echo`, 2026-07-28 era (no session; `_meta` on every request)")
+        add("")
+        load_table("modern")
+        load_targets("modern", "2026-07-28")
+
+    if "sleep" in args.scenarios:
+        add(f"### 4. Sleep tools, {SLEEP_SESSIONS} sessions, `seconds={SLEEP_SECONDS}`")
+        add("")
+        ideal = SLEEP_SESSIONS / SLEEP_SECONDS
+        add(f"Ideal: {ideal:.0f} calls/s (every session always sleeping). Calls/s, and % of it.")
+        add("")
+        servers = [k for k in kinds if k != "canned"]
+        add("| Tool | " + " | ".join(KIND_BY_NAME[k].title for k in servers) + " |")
+        add("|---" * (len(servers) + 1) + "|")
+        for tool in ("sleep_sync", "sleep_async"):
+            cells = []
+            for kind in servers:
+                runs = r.runs(f"sleep_{kind}_{tool}")
+                failure = failure_of(runs) if runs else "not run"
+                if failure:
+                    cells.append(failure)
+                    continue
+                vals = [m["calls_per_s"] for m in runs]
+                pct = statistics.median(vals) / ideal * 100
+                cells.append(f"{cell(vals)} = {pct:.0f} %")
+                if kind == "fastestmcp":
+                    targets.append(
+                        f"| `{tool}`, {SLEEP_SESSIONS} sessions: fastestmcp calls/s / ideal "
+                        f"{ideal:.0f} | {pct:.0f} % | >= 90 % | {mark(pct >= 90)} |"
+                    )
+            add(f"| `{tool}` | " + " | ".join(cells) + " |")
+        add("")
+
+    if "scale" in args.scenarios:
+        add("### 5. Session scale (2025-11-25 sessions, each storing a value with `remember`)")
+        add("")
+        servers = [k for k in kinds if k != "canned"]
+        add("| Measurement | " + " | ".join(KIND_BY_NAME[k].title for k in servers) + " |")
+        add("|---" * (len(servers) + 1) + "|")
+        scale = {k: (r.runs(f"scale_{k}") or [{"failed": "not run"}])[0] for k in servers}
+        rows: dict[str, list[str]] = {}
+
+        def put(label: str, kind_index: int, text: str) -> None:
+            rows.setdefault(label, ["-"] * len(servers))[kind_index] = text
+
+        for i, kind in enumerate(servers):
+            m = scale[kind]
+            if "failed" in m:
+                put("result", i, f"failed ({m['failed']})")
+                continue
+            for cp in m["checkpoints"]:
+                reached = cp["opened"]
+                label = f"{cp['target']:,} sessions"
+                growth = (cp["rss"] - m["base_rss"]) / max(1, reached)
+                capped = "" if reached >= cp["target"] else f" (capped at {m['cap']:g} s)"
+                put(f"{label}: sessions opened", i, f"{reached:,}{capped}")
+                put(f"{label}: RSS per session (KiB)", i, f"{growth:.1f}")
+                put(f"{label}: sessions opened/s", i, num(reached / cp["open_s"]))
+            put("RSS before the first session (MiB)", i, f"{m['base_rss'] / 1024:.1f}")
+            last = m["checkpoints"][-1]
+            put("RSS with every session held (MiB)", i, f"{last['rss'] / 1024:.1f}")
+            put(
+                "second `remember` answered with the session's own value",
+                i,
+                f"{m['answered']:,} of {last['opened']:,}"
+                + (f" ({m['mismatched']} wrong)" if m["mismatched"] else "")
+                + (f" (capped at {m['cap']:g} s)" if m["verified"] < last["opened"] else ""),
+            )
+            put("deleted (`DELETE` answered 2xx)", i, f"{m['deleted']:,}")
+            put("RSS 2 s after deleting them all (MiB)", i, f"{m['rss_deleted'] / 1024:.1f}")
+            settle = m["settle"]
+            put(
+                f"RSS {settle:g} s after deleting them all (MiB)",
+                i,
+                f"{m['rss_settled'] / 1024:.1f}",
+            )
+            grown = last["rss"] - m["base_rss"]
+            back = (m["rss_settled"] - m["base_rss"]) / grown * 100 if grown > 0 else 0.0
+            put(f"... of the growth still held {settle:g} s after deletion", i, f"{back:.0f} %")
+        for label, cells in rows.items():
+            add(f"| {label} | " + " | ".join(cells) + " |")
+        add("")
+        ours = scale.get("fastestmcp")
+        if ours and "failed" not in ours:
+            last = ours["checkpoints"][-1]
+            top = max(args.scale_sizes)
+            per = (last["rss"] - ours["base_rss"]) / max(1, last["opened"])
+            targets.append(
+                f"| {last['opened']:,} idle sessions: fastestmcp RSS per session "
+                f"| {per:.1f} KiB | <= 8 KiB | {mark(per <= 8)} |"
+            )
+            held = last["opened"] >= top and ours["answered"] == last["opened"]
+            targets.append(
+                f"| {top:,} sessions held, all answering (fastestmcp) | "
+                f"{ours['answered']:,} of {last['opened']:,} answered | all {top:,} "
+                f"| {mark(held)} |"
+            )
+            rate = last["opened"] / last["open_s"]
+            for peer in ("fastmcp", "sdk"):
+                theirs = scale.get(peer)
+                if not theirs or "failed" in theirs:
+                    continue
+                tl = theirs["checkpoints"][-1]
+                their_rate = tl["opened"] / tl["open_s"]
+                targets.append(
+                    f"| sessions opened/s, fastestmcp / {KIND_BY_NAME[peer].title} "
+                    f"| {rate / their_rate:.1f}x ({num(rate)}/s vs {num(their_rate)}/s) "
+                    f"| >= 20x | {mark(rate / their_rate >= 20)} |"
+                )
+            grown = last["rss"] - ours["base_rss"]
+            kept = (ours["rss_settled"] - ours["base_rss"]) / grown if grown > 0 else 0.0
+            targets.append(
+                f"| RSS {ours['settle']:g} s after deleting every session (fastestmcp), growth "
+                f"still held | {kept * 100:.0f} % ({ours['rss_settled'] / 1024:.1f} MiB; "
+                f"{ours['base_rss'] / 1024:.1f} MiB before, {last['rss'] / 1024:.1f} MiB held) "
+                f"| back near the start (<= 25 % of the growth) | {mark(kept <= 0.25)} |"
+            )
+
+    if "churn" in args.scenarios:
+        add(f"### 6. Churn: open, `echo`, `DELETE`, {CHURN_LOOPS} loops, {args.churn_seconds:g} s")
+        add("")
+        servers = [k for k in kinds if k != "canned"]
+        add("| Measurement | " + " | ".join(KIND_BY_NAME[k].title for k in servers) + " |")
+        add("|---" * (len(servers) + 1) + "|")
+        churn_rows: dict[str, list[str]] = {}
+        for i, kind in enumerate(servers):
+            m = (r.runs(f"churn_{kind}") or [{"failed": "not run"}])[0]
+
+            def put_c(label: str, text: str, i: int = i) -> None:
+                churn_rows.setdefault(label, ["-"] * len(servers))[i] = text
+
+            if "failed" in m:
+                put_c("sessions/s (open + echo + DELETE)", f"failed ({m['failed']})")
+                continue
+            if m["error_count"]:
+                put_c("errors", f"{m['error_count']} ({m['errors'][0]})")
+            rate = m["cycles"] / m["elapsed"]
+            slope = slope_kib_per_min(m["samples"])
+            per_min = rate * 60
+            put_c("sessions/s (open + echo + DELETE)", num(rate))
+            put_c("sessions churned", f"{m['cycles']:,}")
+            put_c(
+                "RSS at the start / end (MiB)",
+                f"{m['samples'][0][1] / 1024:.1f} / {m['samples'][-1][1] / 1024:.1f}",
+            )
+            put_c("RSS slope, second half (KiB/min)", f"{slope:+.0f}")
+            put_c("... per churned session (bytes)", f"{slope * 1024 / per_min:+.1f}")
+            if kind == "fastestmcp":
+                targets.append(
+                    f"| RSS slope under churn (fastestmcp), second half | {slope:+.0f} KiB/min "
+                    f"({slope * 1024 / per_min:+.1f} B per session) | no upward slope "
+                    f"(<= 64 KiB/min) | {mark(slope <= 64)} |"
+                )
+        for label, cells in churn_rows.items():
+            add(f"| {label} | " + " | ".join(cells) + " |")
+        add("")
+
+    if targets:
+        add("### Targets")
+        add("")
+        add("| Comparison | Measured (ratio of medians; per-round range) | Target | |")
+        add("|---|---|---|---|")
+        r.out.extend(targets)
+        add("")
+    add("How to read it:")
+    add("")
+    add(
+        "- A load case: every session is a coroutine in a driver process that sends one "
+        "`tools/call` at a time and sends the next as soon as the answer is decoded and "
+        "checked; calls/s counts the answers that arrived in the measured window, latency is "
+        "per call (send to decoded answer). At 64 sessions that is 64 requests in flight."
+    )
+    add(
+        "- The canned responder answers every POST without parsing it (a regex finds the id), "
+        "so its calls/s is what the driver processes plus aiohttp's server and the loopback "
+        "manage with nothing else: the load generator's ceiling on this machine in this run. "
+        "Driver CPU per call is the drivers' own share."
+    )
+    add(
+        "- Server CPU per call counts every thread of the server process (user + system, "
+        "from `/proc/PID/stat`, 10 ms ticks) over the measured window."
+    )
+    if use_perf:
+        add(
+            "- `instructions:u` per call: `perf stat -e instructions:u -p PID` around the "
+            "measured window (the server's user-space instructions, all threads)."
+        )
+    else:
+        add(
+            "- Instructions: `perf` cannot count `instructions:u` here (a VM without a "
+            'virtual PMU reports `<not supported>`): "n/a (no PMU)"; the CPU-time rows '
+            "stand in for it, and the instruction targets are judged on CPU time per call."
+        )
+    add(
+        "- Session scale: RSS per session is (VmRSS at the checkpoint - VmRSS before the "
+        "first session, after a warm-up of "
+        f"{WARMUP_SESSIONS} sessions opened and deleted) / sessions open; opened/s counts a "
+        "session once its `initialize`, `notifications/initialized` and first `remember` "
+        f"are answered, {SCALE_CONCURRENCY} in flight at most. fastestmcp's server gets "
+        "`--max-sessions` above the largest size (its default limit is exactly 10,000). "
+        "After the last `DELETE` the RSS is read twice: 2 s and `--scale-settle` s later "
+        "(what a server frees lazily, on a timer, shows in the second; the target reads it). "
+        "The SDK's `MCPServer` has no session-state API: its `remember` keeps a dict keyed "
+        "by `Mcp-Session-Id` (see `benchmarks/peers/sdk_server.py`)."
+    )
+    add(
+        "- Churn: the slope is a least-squares fit of the server's RSS (sampled every second) "
+        "over the second half of the run, after the allocator's first growth; a leak of a "
+        "few bytes per session shows as a steady positive slope."
+    )
+    add("")
+    add("### Every case")
+    add("")
+    add("| Case | " + " | ".join(f"round {i + 1}" for i in range(args.rounds)) + " |")
+    add("|---" * (args.rounds + 1) + "|")
+    for name, runs in results.items():
+        cells = []
+        for m in runs:
+            if "failed" in m:
+                cells.append("failed")
+            elif "calls_per_s" in m:
+                cells.append(f"{num(m['calls_per_s'])}/s, p99 {num(m['p99_ms'])} ms")
+            elif "checkpoints" in m:
+                last = m["checkpoints"][-1]
+                cells.append(f"{last['opened']:,} sessions in {last['open_s']:.1f} s")
+            elif "cycles" in m:
+                cells.append(f"{m['cycles']:,} sessions in {m['elapsed']:.0f} s")
+        add(f"| `{name}` | " + " | ".join(cells) + " |")
+    return "\n".join(r.out) + "\n"
+
+
+def _describe(metrics: Metrics) -> str:
+    if "failed" in metrics:
+        return f"FAILED {metrics['failed']}"
+    shown = []
+    for key, value in metrics.items():
+        if isinstance(value, float):
+            shown.append(f"{key}={value:.4g}")
+        elif isinstance(value, int):
+            shown.append(f"{key}={value}")
+    if "checkpoints" in metrics:
+        shown += [
+            f"{cp['opened']}@{cp['open_s']:.1f}s/{cp['rss'] / 1024:.0f}MiB"
+            for cp in metrics["checkpoints"]
+        ]
+    return ", ".join(shown)
+
+
+def parent(args: argparse.Namespace) -> int:
+    for name in args.kinds:
+        kind = KIND_BY_NAME[name]
+        if kind.peer:
+            venvs.ensure(kind.peer)
+    use_perf = perf_available()
+    if not use_perf:
+        print("http: perf cannot count instructions:u here; skipping it", file=sys.stderr)
+    parts = ["python benchmarks/http_bench.py"]
+    if args.quick:
+        parts.append("--quick")
+    for flag, value, default in (
+        ("--rounds", args.rounds, args.defaults["rounds"]),
+        ("--seconds", args.seconds, args.defaults["seconds"]),
+        ("--drivers", args.drivers, args.defaults["drivers"]),
+    ):
+        if value != default:
+            parts.append(f"{flag} {value:g}")
+    if args.scenarios != SCENARIOS:
+        parts.append(f"--scenarios {','.join(args.scenarios)}")
+    if args.kinds != [k.name for k in KINDS]:
+        parts.append(f"--kinds {','.join(args.kinds)}")
+    if args.sessions != args.defaults["sessions"]:
+        parts.append(f"--sessions {','.join(map(str, args.sessions))}")
+    if args.scale_sizes != args.defaults["scale_sizes"]:
+        parts.append(f"--scale-sizes {','.join(map(str, args.scale_sizes))}")
+    if args.churn_seconds != args.defaults["churn_seconds"]:
+        parts.append(f"--churn-seconds {args.churn_seconds:g}")
+    if args.write:
+        parts.append(f"--write {args.write}")
+    command = " ".join(parts)
+
+    results: dict[str, list[Metrics]] = {}
+    load_before = os.getloadavg()[0]
+    began = time.perf_counter()
+    cases = load_cases(args, use_perf)
+    for r in range(args.rounds):
+        order = cases if r % 2 == 0 else list(reversed(cases))
+        for case in order:
+            t0 = time.perf_counter()
+            metrics = run_case(case)
+            results.setdefault(case.name, []).append(metrics)
+            print(
+                f"round {r + 1}/{args.rounds} {case.name}: {_describe(metrics)} "
+                f"[{time.perf_counter() - t0:.1f} s]",
+                file=sys.stderr,
+                flush=True,
+            )
+    for case in once_cases(args):
+        t0 = time.perf_counter()
+        metrics = run_case(case)
+        results.setdefault(case.name, []).append(metrics)
+        print(
+            f"once {case.name}: {_describe(metrics)} [{time.perf_counter() - t0:.1f} s]",
+            file=sys.stderr,
+            flush=True,
+        )
+    # keep the cases in a stable order in the report
+    ordered = {c.name: results[c.name] for c in cases if c.name in results}
+    ordered.update({k: v for k, v in results.items() if k not in ordered})
+    wall = time.perf_counter() - began
+    load = (load_before, os.getloadavg()[0])
+    text = report(ordered, args, command, wall, load, use_perf)
+    print(text, end="")
+    if args.write:
+        write_section(Path(args.write), SECTION, text)
+        print(f"wrote the {SECTION} section of {args.write}", file=sys.stderr)
+    return 0
+
+
+def _names(choices: Sequence[str]) -> Any:
+    def parse(text: str) -> list[str]:
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        unknown = [name for name in names if name not in choices]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"unknown name(s) {', '.join(unknown) or '(none)'}; choose from "
+                + ", ".join(choices)
+            )
+        return [name for name in choices if name in names]  # the canonical order
+
+    return parse
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive integers")
+    return sizes
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3; quick: 1)")
+    parser.add_argument(
+        "--quick", action="store_true", help="one short round, small sizes: a smoke test"
+    )
+    parser.add_argument(
+        "--scenarios",
+        type=_names(SCENARIOS),
+        default=SCENARIOS,
+        help=f"comma-separated scenarios (default {','.join(SCENARIOS)})",
+    )
+    all_kinds = [k.name for k in KINDS]
+    parser.add_argument(
+        "--kinds",
+        type=_names(all_kinds),
+        default=all_kinds,
+        help=f"comma-separated server kinds (default {','.join(all_kinds)})",
+    )
+    parser.add_argument("--sessions", type=_sizes, help="echo sessions (default 1,16,64)")
+    parser.add_argument("--seconds", type=float, help="measured window of an echo case")
+    parser.add_argument("--warmup", type=float, help="warm-up before the window (s)")
+    parser.add_argument("--sleep-seconds", type=float, help="measured window, sleep cases")
+    parser.add_argument("--drivers", type=int, help="driver processes per echo case")
+    parser.add_argument("--scale-sizes", type=_sizes, help="default 1000,5000,10000")
+    parser.add_argument("--scale-cap", type=float, help="seconds per scale phase (default 90)")
+    parser.add_argument(
+        "--scale-settle",
+        type=float,
+        help="seconds after the deletions to read the RSS again (default 35)",
+    )
+    parser.add_argument("--churn-seconds", type=float, help="churn duration (default 60)")
+    parser.add_argument("--write", metavar="PATH", help="also write the http section here")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile",
+        metavar="PATH",
+        help="py-spy profile (raw format) of fastestmcp's server in its echo cases "
+        "(py-spy beside this interpreter or on PATH); read it with benchmarks/profile_top.py",
+    )
+    args = parser.parse_args(argv)
+    if args.worker:
+        return worker_main(json.loads(args.worker))
+    if args.case:
+        return case_main(json.loads(args.case))
+    quick = args.quick
+    defaults: dict[str, Any] = {
+        "rounds": 1 if quick else 3,
+        "sessions": [1, 16, 64],
+        "seconds": 1.0 if quick else 3.0,
+        "warmup": 0.3 if quick else 1.0,
+        "sleep_seconds": 1.0 if quick else 4.0,
+        "drivers": min(2, os.cpu_count() or 1),
+        "scale_sizes": [200, 500] if quick else [1000, 5000, 10000],
+        "scale_cap": 20.0 if quick else 90.0,
+        "scale_settle": 2.0 if quick else 35.0,
+        "churn_seconds": 5.0 if quick else 60.0,
+    }
+    for key, value in defaults.items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    args.defaults = defaults
+    if args.rounds < 1 or args.seconds <= 0 or args.drivers < 1:
+        parser.error("--rounds, --seconds and --drivers must be positive")
+    return parent(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""`benchmarks/http_bench.py` runs end to end for fastestmcp and the canned responder, every
+scenario at tiny sizes (a smoke test: no timing or target is asserted, and the peers are left
+out: their virtualenvs would download packages)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "benchmarks" / "http_bench.py"
+
+TINY = [
+    "--quick",
+    "--kinds",
+    "fastestmcp,canned",
+    "--sessions",
+    "1,4",
+    "--seconds",
+    "0.5",
+    "--warmup",
+    "0.2",
+    "--sleep-seconds",
+    "0.5",
+    "--scale-sizes",
+    "20,50",
+    "--scale-cap",
+    "20",
+    "--churn-seconds",
+    "2",
+]
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+@pytest.mark.timeout(400)
+def test_tiny_run_of_every_scenario_reports_sane_numbers(tmp_path: Path) -> None:
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# Some other benchmark\n\nkept as it is\n")
+    proc = _run([*TINY, "--write", str(out)])
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    log, report = proc.stderr, proc.stdout
+    assert "fastmcp" not in log.replace("fastestmcp", "")  # no peer was started
+
+    # the legacy era: every case measured, with positive rates and ordered percentiles
+    for kind in ("fastestmcp", "canned"):
+        for sessions in (1, 4):
+            line = re.search(rf"round 1/1 legacy_{kind}_{sessions}: (.*) \[", log)
+            assert line is not None, (kind, sessions, log[-3000:])
+            metrics = dict(part.split("=") for part in line.group(1).split(", "))
+            assert float(metrics["calls_per_s"]) > 0
+            assert 0 < float(metrics["p50_ms"]) <= float(metrics["p99_ms"])
+            assert float(metrics["server_cpu_us_per_call"]) >= 0
+            assert float(metrics["driver_cpu_us_per_call"]) > 0
+    # the 2026-07-28 era: measured, or recorded as failed (a server may not serve it yet)
+    for sessions in (1, 4):
+        assert re.search(rf"round 1/1 modern_fastestmcp_{sessions}: (calls_per_s=|FAILED )", log)
+        assert re.search(rf"round 1/1 modern_canned_{sessions}: calls_per_s=", log)
+    for tool in ("sleep_sync", "sleep_async"):
+        assert re.search(rf"round 1/1 sleep_fastestmcp_{tool}: calls_per_s=", log)
+    assert "sleep_canned" not in log  # the canned responder has no tools
+
+    for heading in ("### 1. ", "### 2. ", "### 4. ", "### 5. ", "### 6. ", "### Targets"):
+        assert heading in report, heading
+    assert "| 4 sessions: calls/s | " in report
+    assert "server instructions:u per call (perf) | " in report
+    # session scale: every session opened, answered its own value, and was deleted
+    assert "| 50 sessions: sessions opened | 50 |" in report
+    assert "| second `remember` answered with the session's own value | 50 of 50 |" in report
+    assert "| deleted (`DELETE` answered 2xx) | 50 |" in report
+    per_session = re.search(r"\| 50 sessions: RSS per session \(KiB\) \| (-?[\d.]+) \|", report)
+    assert per_session is not None
+    churned = re.search(r"\| sessions churned \| ([\d,]+) \|", report)
+    assert churned is not None
+    assert int(churned.group(1).replace(",", "")) > 0
+    assert "RSS slope, second half (KiB/min)" in report
+    assert report.count("**PASS**") + report.count("**FAIL**") >= 5
+    assert "Command: `python benchmarks/http_bench.py --quick" in report
+
+    written = out.read_text()
+    assert written.startswith("# Some other benchmark\n\nkept as it is\n")
+    assert report.strip() in written
+
+    # a second run replaces its own section and nothing else
+    again = _run(
+        [
+            *("--quick", "--kinds", "canned", "--scenarios", "legacy", "--sessions", "1"),
+            *("--seconds", "0.3", "--warmup", "0.1", "--write", str(out)),
+        ]
+    )
+    assert again.returncode == 0, again.stderr[-4000:]
+    rewritten = out.read_text()
+    assert rewritten.count("## http") == 1
+    assert rewritten.startswith("# Some other benchmark\n\nkept as it is\n")
+    assert again.stdout.strip() in rewritten
+    assert "### 5. " not in rewritten
+
+
+def test_unknown_scenario_is_refused() -> None:
+    proc = _run(["--scenarios", "legacy,nonsense"])
+    assert proc.returncode == 2
+    assert "nonsense" in proc.stderr
