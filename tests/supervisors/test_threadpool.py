@@ -98,19 +98,27 @@ def test_never_more_threads_than_max_workers_and_they_are_reused() -> None:
     run(main)
 
 
+async def started_and_held(
+    pool: LoopThreadPool, gate: threading.Event, result: str
+) -> asyncio.Future[str]:
+    """A call that has started on a pool thread and returns `result` once `gate` is set."""
+    started = threading.Event()
+
+    def held() -> str:
+        started.set()
+        gate.wait(5)
+        return result
+
+    future = pool.run(held)
+    assert await asyncio.get_running_loop().run_in_executor(None, started.wait, 5)
+    return future
+
+
 def test_a_cancelled_call_runs_on_but_its_result_is_dropped() -> None:
     async def main() -> None:
         pool = LoopThreadPool(1)
-        started, gate = threading.Event(), threading.Event()
-
-        def slow() -> str:
-            started.set()
-            gate.wait(5)
-            return "late"
-
-        future = pool.run(slow)
-        loop = asyncio.get_running_loop()
-        assert await loop.run_in_executor(None, started.wait, 5)
+        gate = threading.Event()
+        future = await started_and_held(pool, gate, "late")
         future.cancel()
         gate.set()
         assert await pool.run(lambda: "next") == "next"  # the pool delivered past it
@@ -123,17 +131,9 @@ def test_a_cancelled_call_runs_on_but_its_result_is_dropped() -> None:
 def test_shutdown_cancels_queued_calls_and_refuses_new_ones() -> None:
     async def main() -> None:
         pool = LoopThreadPool(1)
-        started, gate = threading.Event(), threading.Event()
-
-        def slow() -> str:
-            started.set()
-            gate.wait(5)
-            return "done"
-
-        first = pool.run(slow)
+        gate = threading.Event()
+        first = await started_and_held(pool, gate, "done")
         queued = pool.run(lambda: "never")
-        loop = asyncio.get_running_loop()
-        assert await loop.run_in_executor(None, started.wait, 5)
         pool.shutdown()
         with pytest.raises(asyncio.CancelledError):
             await queued

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,17 @@ from fastestmcp.server.elicitation import AcceptedElicitation
 
 WAIT = 15.0
 """The bound of every wait in these tests (seconds)."""
+
+
+def run_client(test: Callable[[aiohttp.ClientSession], Awaitable[None]]) -> None:
+    """Run `test` with an aiohttp client session, every request and the whole test bounded."""
+
+    async def main() -> None:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
+            await asyncio.wait_for(test(http), 4 * WAIT)
+
+    asyncio.run(main())
+
 
 LATEST = "2025-11-25"
 ACCEPT_BOTH = "application/json, text/event-stream"

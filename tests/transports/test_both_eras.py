@@ -15,7 +15,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -27,7 +27,16 @@ from fastestmcp import Context
 from fastestmcp.protocol import versions
 from fastestmcp.server.elicitation import AcceptedElicitation
 from fastestmcp.transports.http import serve
-from tests.transports.http_fixture import ACCEPT_BOTH, LATEST, WAIT, parse_sse, sse_events
+from tests.transports.http_fixture import (
+    ACCEPT_BOTH,
+    LATEST,
+    WAIT,
+    parse_sse,
+    sse_events,
+)
+from tests.transports.http_fixture import (
+    run_client as run,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 MODERN = versions.V2026_07_28
@@ -128,14 +137,6 @@ async def drive(rpc: Rpc, modern: bool) -> list[Any]:
     assert {p["progressToken"] for p in progress} == {"progress-0", "progress-1"}
     assert any(p["message"] == "answered" for p in progress)
     return found
-
-
-def run(test: Callable[[aiohttp.ClientSession], Awaitable[None]]) -> None:
-    async def main() -> None:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=WAIT)) as http:
-            await asyncio.wait_for(test(http), 4 * WAIT)
-
-    asyncio.run(main())
 
 
 # -- HTTP ------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +37,9 @@ from tests.transports.http_fixture import (
     make_server,
     sse_events,
 )
-
-
-def run(test: Callable[[aiohttp.ClientSession], Awaitable[None]]) -> None:
-    async def main() -> None:
-        timeout = aiohttp.ClientTimeout(total=WAIT)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            await asyncio.wait_for(test(http), 4 * WAIT)
-
-    asyncio.run(main())
+from tests.transports.http_fixture import (
+    run_client as run,
+)
 
 
 @pytest.fixture(scope="module")

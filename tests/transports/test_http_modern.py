@@ -30,17 +30,11 @@ from tests.transports.http_fixture import (
     parse_sse,
     sse_events,
 )
+from tests.transports.http_fixture import (
+    run_client as run,
+)
 
 MODERN = versions.V2026_07_28
-
-
-def run(test: Callable[[aiohttp.ClientSession], Awaitable[None]]) -> None:
-    async def main() -> None:
-        timeout = aiohttp.ClientTimeout(total=WAIT)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            await asyncio.wait_for(test(http), 4 * WAIT)
-
-    asyncio.run(main())
 
 
 def build(name: str = "modern-http", **options: Any) -> fastestmcp.Server:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import warnings
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from fastestmcp.transports.event_store import InMemoryEventStore
 from fastestmcp.transports.http import HttpServer, serve
 from fastestmcp.transports.memory import MemoryConnection
 from tests.transports.http_fixture import WAIT, RawClient, make_server
+from tests.transports.http_fixture import run_client as run
 
 RETRY = 150
 
@@ -55,15 +56,6 @@ def sse_server(name: str = "sse", **options: Any) -> HttpServer:
 
     options.setdefault("sse_retry", RETRY)
     return serve(srv, host="127.0.0.1", port=0, **options)
-
-
-def run(test: Callable[[aiohttp.ClientSession], Awaitable[None]]) -> None:
-    async def main() -> None:
-        timeout = aiohttp.ClientTimeout(total=WAIT)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            await asyncio.wait_for(test(http), 4 * WAIT)
-
-    asyncio.run(main())
 
 
 @pytest.fixture(scope="module")
