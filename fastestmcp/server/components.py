@@ -22,12 +22,14 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Literal, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
+import structlog
 
 from fastestmcp.protocol import types as wire
 from fastestmcp.protocol.errors import McpError, ResourceNotFound
@@ -169,6 +171,49 @@ def component_label(kind: ComponentKind, identifier: str) -> str:
     return f"{'resource template' if kind == 'template' else kind} {identifier!r}"
 
 
+log = structlog.get_logger("fastestmcp.server")
+
+# Sync handlers run in the server's thread pool, so that one that blocks never stalls the
+# event loop. The hand-off costs two cross-thread wake-ups per call, more than a quick handler
+# itself (the benchmarks' plain-def echo: most of a call's server time). A typed handler
+# without a Context parameter (it cannot wait on the server) whose last `PROMOTE_AFTER` runs
+# in the pool each took under `QUICK` seconds runs on the loop from then on; the first
+# inline run over `SLOW` seconds sends it back to the pool for good, with a warning. The
+# server option `sync_handlers="thread"` keeps every sync handler in the pool.
+PROMOTE_AFTER = 32
+QUICK = 0.0002
+SLOW = 0.002
+
+
+def _timed_call(handler: TypedHandler, arguments: dict[str, Any]) -> Any:
+    started = time.perf_counter()
+    try:
+        return handler.call(arguments)
+    finally:
+        if handler.fast_runs >= 0:
+            if time.perf_counter() - started < QUICK:
+                handler.fast_runs += 1
+            else:
+                handler.fast_runs = 0
+
+
+def _run_inline(handler: TypedHandler, arguments: dict[str, Any]) -> Any:
+    started = time.perf_counter()
+    try:
+        return handler.call(arguments)
+    finally:
+        took = time.perf_counter() - started
+        if took > SLOW:
+            handler.inline = False
+            handler.fast_runs = -1
+            log.warning(
+                "a sync handler that used to be quick ran slowly on the event loop; it runs "
+                "in the thread pool from now on",
+                handler=handler.name,
+                took_ms=round(took * 1000, 3),
+            )
+
+
 async def _invoke(
     handler: Handler, arguments: dict[str, Any], ctx: Context | None, run_sync: RunSync | None
 ) -> Any:
@@ -176,11 +221,23 @@ async def _invoke(
         return await handler.call(arguments, ctx)
     if run_sync is None:
         value = handler.call(arguments, ctx)
+    elif type(handler) is TypedHandler and handler.context_param is None and _may_inline(ctx):
+        if handler.inline:
+            value = _run_inline(handler, arguments)
+        else:
+            value = await run_sync(functools.partial(_timed_call, handler, arguments))
+            if handler.fast_runs >= PROMOTE_AFTER:
+                handler.inline = True
     else:
         value = await run_sync(functools.partial(handler.call, arguments, ctx))
     if inspect.isawaitable(value):  # a sync callable that returned a coroutine
         value = await value
     return value
+
+
+def _may_inline(ctx: Context | None) -> bool:
+    server = ctx.server if ctx is not None else None
+    return server is not None and server.sync_handlers == "auto"
 
 
 # --------------------------------------------------------------------------------------------

@@ -366,6 +366,10 @@ class Server:
             ``cache`` option wins).
         principal_state: Give a 2026-07-28 request with an authenticated principal that
             principal's session state (a scope per principal).
+        sync_handlers: ``"auto"`` (default): sync handlers run in the thread pool, and a
+            typed one without a ``Context`` parameter that has proved quick (32 runs in a
+            row under 0.2 ms) runs on the event loop, until one run there takes over 2 ms;
+            ``"thread"``: always in the pool.
 
     Raises:
         TypeError: A transport option (``host``, ``port``...: they belong to ``run()``)
@@ -394,6 +398,7 @@ class Server:
         list_cache: CacheHint | Mapping[str, Any] | None = None,
         read_cache: CacheHint | Mapping[str, Any] | None = None,
         principal_state: bool = False,
+        sync_handlers: Literal["auto", "thread"] = "auto",
         **unexpected: Never,
     ) -> None:
         if unexpected:
@@ -441,6 +446,9 @@ class Server:
         self.list_cache = cache_hint(list_cache, "list_cache") or CacheHint()
         self.read_cache = cache_hint(read_cache, "read_cache") or CacheHint()
         self.principal_state = bool(principal_state)
+        if sync_handlers not in ("auto", "thread"):
+            raise ValueError(f"sync_handlers must be 'auto' or 'thread', got {sync_handlers!r}")
+        self.sync_handlers: Literal["auto", "thread"] = sync_handlers
         self._stamp: ResultStamp | None = None
         if lifespan is not None:
             for fn in lifespan if isinstance(lifespan, Sequence) else (lifespan,):
@@ -1104,6 +1112,7 @@ def server(
     list_cache: CacheHint | Mapping[str, Any] | None = None,
     read_cache: CacheHint | Mapping[str, Any] | None = None,
     principal_state: bool = False,
+    sync_handlers: Literal["auto", "thread"] = "auto",
     **unexpected: Never,
 ) -> Server:
     """Create a server definition (options as in `Server`).
@@ -1139,5 +1148,6 @@ def server(
         list_cache=list_cache,
         read_cache=read_cache,
         principal_state=principal_state,
+        sync_handlers=sync_handlers,
         **unexpected,
     )

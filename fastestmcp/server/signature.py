@@ -366,7 +366,9 @@ class TypedHandler:
         "args_type",
         "context_param",
         "description",
+        "fast_runs",
         "fn",
+        "inline",
         "input_schema",
         "is_async",
         "name",
@@ -391,6 +393,11 @@ class TypedHandler:
         self.name = name
         self.is_async = is_async
         self.context_param = context_param
+        #: Quick runs in a row in the thread pool (see `components._invoke`); -1: never
+        #: inline again (an inline run was slow).
+        self.fast_runs = 0
+        #: Whether this sync handler now runs on the event loop (it proved quick).
+        self.inline = False
         self.parameters = parameters
         self.description = description
         self.return_annotation = return_annotation
