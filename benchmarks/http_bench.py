@@ -1029,8 +1029,10 @@ def report(
         f"after {load[1]:.2f}."
     )
     add(
-        "- Tools as in `benchmarks/bench_server.py` (`echo` is a plain `def` everywhere: all "
-        "three run it in a worker thread). fastestmcp answers a call with `application/json`; "
+        "- Tools as in `benchmarks/bench_server.py` (`echo` is a plain `def` everywhere: the "
+        "peers run it in a worker thread on every call, fastestmcp for its first 32 calls and "
+        "then on its event loop, as it does any sync handler without a `Context` that proved "
+        "quick). fastestmcp answers a call with `application/json`; "
         "FastMCP and the SDK answer legacy-era calls with a one-event SSE stream and "
         "2026-07-28 calls with `application/json`; the driver decodes both."
     )

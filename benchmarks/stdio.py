@@ -414,8 +414,10 @@ def report(
         f"average before the run {load[0]:.2f}, after {load[1]:.2f}."
     )
     add(
-        "- Tools as in `benchmarks/bench_server.py` (`echo` is a plain `def` everywhere: "
-        "all three run it in a worker thread). The driver speaks the 2025-11-25 handshake."
+        "- Tools as in `benchmarks/bench_server.py` (`echo` is a plain `def` everywhere: the "
+        "peers run it in a worker thread on every call, fastestmcp for its first 32 calls and "
+        "then on its event loop, as it does any sync handler without a `Context` that proved "
+        "quick). The driver speaks the 2025-11-25 handshake."
     )
     add("")
     add(

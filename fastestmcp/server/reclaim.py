@@ -23,7 +23,11 @@ import gc
 from collections.abc import Callable
 from typing import Any
 
+import structlog
+
 __all__ = ["Reclaimer"]
+
+log = structlog.get_logger("fastestmcp.server")
 
 
 def _find_malloc_trim() -> Callable[[int], Any] | None:
@@ -77,11 +81,13 @@ class Reclaimer:
     def reclaim(self) -> None:
         """One full collection, then return free heap pages (glibc) to the system."""
         self._handle = None
+        ended = self.peak - self.live
         self.peak = self.live
         self.reclaims += 1
-        gc.collect()
+        collected = gc.collect()
         if _MALLOC_TRIM is not None:
             _MALLOC_TRIM(0)
+        log.info("memory reclaimed after sessions ended", ended=ended, collected=collected)
 
     def cancel(self) -> None:
         if self._handle is not None:
