@@ -522,18 +522,32 @@ class SessionActor(LoopActor):
         if params is None:
             return
         meta = getattr(params, "meta", None) or {}
-        ctx = Context(
+        ctx = self._new_context(
+            request_id, meta, self.meta.client_capabilities, self.meta.client_info
+        )
+        self._start(request_id, handler, params, ctx)
+
+    def _new_context(
+        self,
+        request_id: RequestId,
+        meta: Any,
+        capabilities: Any,
+        client_info: Any,
+        **modern: Any,
+    ) -> Context:
+        """The `Context` of one request of this session (`modern`: the 2026-07-28 extras)."""
+        return Context(
             session=self,
             server=self.server,
             request_context=self._request_context(request_id, meta),
             session_id=self.session_id,
-            capabilities=self.meta.client_capabilities,
-            client_info=self.meta.client_info,
+            capabilities=capabilities,
+            client_info=client_info,
             lifespan_context=self.services.lifespan_context,
             progress_token=types.progress_token(meta),
             principal=self.principal,
+            **modern,
         )
-        self._start(request_id, handler, params, ctx)
 
     def _id_in_use(self, request_id: RequestId) -> bool:
         """True (and the client told) when a request in flight already has this id."""
@@ -599,16 +613,11 @@ class SessionActor(LoopActor):
             if input_round is None:
                 return
         raw_meta = view.meta or {}
-        ctx = Context(
-            session=self,
-            server=self.server,
-            request_context=self._request_context(request_id, raw_meta),
-            session_id=self.session_id,
-            capabilities=meta.client_capabilities,
-            client_info=meta.client_info,
-            lifespan_context=self.services.lifespan_context,
-            progress_token=types.progress_token(raw_meta),
-            principal=self.principal,
+        ctx = self._new_context(
+            request_id,
+            raw_meta,
+            meta.client_capabilities,
+            meta.client_info,
             modern=True,
             log_level=meta.log_level,
             input_round=input_round,

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import ipaddress
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+import msgspec
 from aiohttp import web
 
 from fastestmcp.protocol import jsonrpc
@@ -236,6 +238,25 @@ async def read_body(request: web.Request, limit: int) -> bytes | web.Response:
     return body
 
 
+class Peek(msgspec.Struct):
+    """What routing needs of an outgoing frame: a request/notification has a method, a
+    response none; an error response has an error."""
+
+    method: str | None = None
+    error: Any = None
+
+
+_PEEK = msgspec.json.Decoder(Peek)
+
+
+def peek(frame: bytes) -> Peek:
+    """Peek at an outgoing frame (the session only sends valid ones)."""
+    try:
+        return _PEEK.decode(frame)
+    except msgspec.DecodeError:  # pragma: no cover - the session only sends valid frames
+        return Peek(method="?")
+
+
 def sse_event(frame: bytes, event_id: str | None = None) -> bytes:
     """One SSE `message` event (frames are compact JSON: no raw newline in them)."""
     head = b"event: message\n" if event_id is None else f"id: {event_id}\nevent: message\n".encode()
@@ -255,6 +276,12 @@ async def start_sse(request: web.Request, headers: Mapping[str, str]) -> web.Str
     )
     await response.prepare(request)
     return response
+
+
+async def finish_sse(response: web.StreamResponse) -> None:
+    """End an SSE response; a client that went away already is not an error."""
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await response.write_eof()
 
 
 # -- listening -----------------------------------------------------------------------------------

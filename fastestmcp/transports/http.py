@@ -78,7 +78,14 @@ from aiohttp import web
 from fastestmcp.protocol import jsonrpc, versions
 from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
-from fastestmcp.transports._http_common import OriginPolicy, listen, read_body
+from fastestmcp.transports._http_common import (
+    OriginPolicy,
+    finish_sse,
+    listen,
+    peek,
+    read_body,
+    sse_event,
+)
 from fastestmcp.transports._http_common import http_info as _http_info
 from fastestmcp.transports._http_common import refuse as _refuse
 from fastestmcp.transports.base import HttpRequestInfo, RequestId
@@ -204,11 +211,6 @@ def _options(options: Mapping[str, Any]) -> HttpOptions:
 # -- frames: what kind is it (only what routing needs) -----------------------------------------
 
 
-class _Peek(msgspec.Struct):
-    method: str | None = None
-    error: Any = None
-
-
 class _IdPeek(msgspec.Struct):
     id: RequestId | None = None
 
@@ -221,16 +223,8 @@ class _InitializePeek(msgspec.Struct):
     result: _InitializeResult | None = None
 
 
-_PEEK = msgspec.json.Decoder(_Peek)
 _INITIALIZE = msgspec.json.Decoder(_InitializePeek)
 _BATCH_IDS = msgspec.json.Decoder(list[_IdPeek])
-
-
-def _peek(frame: bytes) -> _Peek:
-    try:
-        return _PEEK.decode(frame)
-    except msgspec.DecodeError:  # pragma: no cover - the session only sends valid frames
-        return _Peek(method="?")
 
 
 def _negotiated(frame: bytes) -> str | None:
@@ -240,12 +234,6 @@ def _negotiated(frame: bytes) -> str | None:
     except msgspec.DecodeError:  # pragma: no cover - the session sends valid results
         return None
     return None if result is None else result.protocol_version
-
-
-def _sse_event(frame: bytes, event_id: str | None = None) -> bytes:
-    """One SSE `message` event (frames are compact JSON: no raw newline in them)."""
-    head = b"event: message\n" if event_id is None else f"id: {event_id}\nevent: message\n".encode()
-    return head + b"data: " + frame + b"\n\n"
 
 
 def _sse_start(event_id: str | None, retry: int | None) -> bytes:
@@ -418,7 +406,7 @@ class HttpOutbox:
         session = self._session
         if related_request is not None:
             stream = session.streams.get(related_request)
-            final = _peek(frame).method is None
+            final = peek(frame).method is None
             if stream is not None and self._push(stream, frame, final):
                 return
             if final:
@@ -903,7 +891,7 @@ class StreamableHttpTransport:
             if stream.frames and stream.stream_id is None:  # a plain JSON answer
                 _, frame, _ = stream.frames.popleft()
                 if opens:  # the initialize that opened this session
-                    if _peek(frame).error is not None:
+                    if peek(frame).error is not None:
                         self._end(session)  # a failed initialize issues no session
                         headers = {}
                     else:
@@ -943,7 +931,7 @@ class StreamableHttpTransport:
                 seq, frame, final = stream.frames.popleft()
                 stream.queued -= len(frame)
                 try:
-                    await response.write(_sse_event(frame, _event_id(stream_id, seq)))
+                    await response.write(sse_event(frame, _event_id(stream_id, seq)))
                 except (ConnectionError, RuntimeError):
                     log.info(
                         "client closed its response stream",
@@ -953,7 +941,7 @@ class StreamableHttpTransport:
                     return response
                 stream.primed = True
                 if final:
-                    await _finish_sse(response)
+                    await finish_sse(response)
                     return response
             if stream.conn is not conn:
                 break  # a resuming GET took the stream over
@@ -974,7 +962,7 @@ class StreamableHttpTransport:
                     log.debug("closing an SSE stream (close_sse_after)", session_id=session.id)
                     break
                 deadline = loop.time() + close_after  # not before it has an event id
-        await _finish_sse(response)
+        await finish_sse(response)
         return response
 
     async def _start_sse(
@@ -1079,7 +1067,7 @@ class StreamableHttpTransport:
             while True:
                 while standalone.frames and not standalone.closed:
                     seq, frame = standalone.frames[0]
-                    await response.write(_sse_event(frame, _event_id(STANDALONE_STREAM, seq)))
+                    await response.write(sse_event(frame, _event_id(STANDALONE_STREAM, seq)))
                     standalone.frames.popleft()
                 if standalone.closed:
                     break
@@ -1089,7 +1077,7 @@ class StreamableHttpTransport:
                 except TimeoutError:
                     sink.touch()
                     await response.write(b": keepalive\n\n")
-            await _finish_sse(response)
+            await finish_sse(response)
         except (ConnectionError, RuntimeError):
             log.info("client closed its GET stream", session_id=session.id)
         finally:
@@ -1117,10 +1105,10 @@ class StreamableHttpTransport:
             response = await self._start_sse(request, headers, session, stream_id, seq)
             try:
                 for number, frame in replay:
-                    await response.write(_sse_event(frame, _event_id(stream_id, number)))
+                    await response.write(sse_event(frame, _event_id(stream_id, number)))
             except (ConnectionError, RuntimeError):
                 return response
-            await _finish_sse(response)
+            await finish_sse(response)
             return response
         # Still open: take it over (a connection the server has not yet seen die lets go).
         conn = object()
@@ -1155,11 +1143,6 @@ class StreamableHttpTransport:
 
 TRANSPORT_KEY: Final = web.AppKey("fastestmcp.transport", StreamableHttpTransport)
 """Where `http_app` keeps its transport: `app[TRANSPORT_KEY].session_ids`..."""
-
-
-async def _finish_sse(response: web.StreamResponse) -> None:
-    with contextlib.suppress(ConnectionError, RuntimeError):
-        await response.write_eof()
 
 
 def _session_not_found() -> web.Response:

@@ -27,15 +27,21 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
-import msgspec
 import structlog
 from aiohttp import web
 
 from fastestmcp.protocol import jsonrpc, modern
 from fastestmcp.protocol.errors import InvalidRequest
-from fastestmcp.transports._http_common import http_info, refuse
+from fastestmcp.transports._http_common import (
+    finish_sse,
+    http_info,
+    peek,
+    refuse,
+    sse_event,
+    start_sse,
+)
 from fastestmcp.transports.base import RequestId
 from supervisors import MaxChildrenError
 
@@ -50,34 +56,15 @@ log = structlog.get_logger("fastestmcp.transports.http")
 TRANSPORT_NAME: Final = "streamable-http"
 #: Seconds between looks at whether a waiting request's client is still connected.
 DISCONNECT_CHECK: Final = 0.5
-_SSE_HEADERS: Final = {
-    "Content-Type": "text/event-stream",
-    "Cache-Control": "no-cache, no-transform",
-    "X-Accel-Buffering": "no",
-}
-
-
-class _Peek(msgspec.Struct):
-    method: str | None = None
-    error: Any = None
-
-
-class _ErrorPeek(msgspec.Struct):
-    code: int | None = None
-
-
-_PEEK = msgspec.json.Decoder(_Peek)
 
 
 def _final_status(frame: bytes) -> tuple[bool, int]:
     """(is it the response, the HTTP status a JSON answer of it gets)."""
-    try:
-        peek = _PEEK.decode(frame)
-    except msgspec.DecodeError:  # pragma: no cover - the session sends valid frames
+    peeked = peek(frame)
+    if peeked.method is not None:
         return False, 200
-    if peek.method is not None:
-        return False, 200
-    code = peek.error.get("code") if isinstance(peek.error, dict) else None
+    error = peeked.error
+    code = error.get("code") if isinstance(error, dict) else None
     return True, modern.http_status(code if isinstance(code, int) else None)
 
 
@@ -237,21 +224,20 @@ async def _respond(
                     return web.Response(body=frame, status=status, content_type="application/json")
                 if not sse_ok:
                     continue  # a JSON-only client gets the response only
-                response = web.StreamResponse(status=200, headers=_SSE_HEADERS)
-                await response.prepare(request)
+                response = await start_sse(request, {})
             try:
-                await response.write(b"event: message\ndata: " + frame + b"\n\n")
+                await response.write(sse_event(frame))
                 last_write = loop.time()
             except (ConnectionError, RuntimeError):
                 log.info("client closed its response stream", request_id=request_id)
                 return response
             if final:
-                await _finish(response)
+                await finish_sse(response)
                 return response
         if outbox.closed:  # the actor ended without answering (server stopping)
             if response is None:
                 return transport._busy("the server is shutting down")
-            await _finish(response)
+            await finish_sse(response)
             return response
         outbox.wake.clear()
         # A timer rather than wait_for: most requests are answered before it fires, and
@@ -275,10 +261,3 @@ async def _respond(
                 await response.write(b": keepalive\n\n")
             except (ConnectionError, RuntimeError):
                 return response
-
-
-async def _finish(response: web.StreamResponse) -> None:
-    try:
-        await response.write_eof()
-    except (ConnectionError, RuntimeError):
-        pass
