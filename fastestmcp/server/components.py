@@ -177,12 +177,19 @@ log = structlog.get_logger("fastestmcp.server")
 # event loop. The hand-off costs two cross-thread wake-ups per call, more than a quick handler
 # itself (the benchmarks' plain-def echo: most of a call's server time). A typed handler
 # without a Context parameter (it cannot wait on the server) whose last `PROMOTE_AFTER` runs
-# in the pool each took under `QUICK` seconds runs on the loop from then on; the first
-# inline run over `SLOW` seconds sends it back to the pool for good, with a warning. The
+# in the pool each took under `QUICK` seconds runs on the loop from then on. An inline run over
+# `SLOW` seconds is a strike; `STRIKES` strikes within `STRIKE_WINDOW` inline runs, or one run
+# over `HARD` seconds, send it back to the pool for good, with a warning. One strike is not
+# enough: the wall clock also counts what was not the handler's doing (the OS preempting the
+# loop thread on a busy machine, a full garbage collection, waiting for the GIL), and one such
+# pause over 2 ms in some ten thousand calls used to demote a quick handler for good. The
 # server option `sync_handlers="thread"` keeps every sync handler in the pool.
 PROMOTE_AFTER = 32
 QUICK = 0.0002
 SLOW = 0.002
+HARD = 0.05
+STRIKES = 3
+STRIKE_WINDOW = 1000
 
 
 def _timed_call(handler: TypedHandler, arguments: dict[str, Any]) -> Any:
@@ -203,15 +210,28 @@ def _run_inline(handler: TypedHandler, arguments: dict[str, Any]) -> Any:
         return handler.call(arguments)
     finally:
         took = time.perf_counter() - started
+        handler.fast_runs += 1
         if took > SLOW:
-            handler.inline = False
-            handler.fast_runs = -1
-            log.warning(
-                "a sync handler that used to be quick ran slowly on the event loop; it runs "
-                "in the thread pool from now on",
-                handler=handler.name,
-                took_ms=round(took * 1000, 3),
-            )
+            _strike(handler, took)
+
+
+def _strike(handler: TypedHandler, took: float) -> None:
+    """Count an inline run over `SLOW`; demote the handler on the last strike."""
+    if handler.fast_runs - handler.strike_at > STRIKE_WINDOW:
+        handler.strikes = 0
+    handler.strikes += 1
+    handler.strike_at = handler.fast_runs
+    if handler.strikes < STRIKES and took <= HARD:
+        return
+    handler.inline = False
+    handler.fast_runs = -1
+    log.warning(
+        "a sync handler that used to be quick ran slowly on the event loop; it runs "
+        "in the thread pool from now on",
+        handler=handler.name,
+        took_ms=round(took * 1000, 3),
+        strikes=handler.strikes,
+    )
 
 
 async def _invoke(

@@ -375,6 +375,8 @@ class TypedHandler:
         "parameters",
         "return_annotation",
         "strict",
+        "strike_at",
+        "strikes",
     )
 
     def __init__(
@@ -398,6 +400,9 @@ class TypedHandler:
         self.fast_runs = 0
         #: Whether this sync handler now runs on the event loop (it proved quick).
         self.inline = False
+        #: Inline runs over `components.SLOW` lately, and the value of `fast_runs` at the last.
+        self.strikes = 0
+        self.strike_at = 0
         self.parameters = parameters
         self.description = description
         self.return_annotation = return_annotation
