@@ -250,9 +250,13 @@ async def _invoke(
                 handler.inline = True
     else:
         value = await run_sync(functools.partial(handler.call, arguments, ctx))
-    if inspect.isawaitable(value):  # a sync callable that returned a coroutine
-        value = await value
+    if type(value) not in _PLAIN and inspect.isawaitable(value):
+        value = await value  # a sync callable that returned a coroutine
     return value
+
+
+#: Types a handler's value never awaits: skips `inspect.isawaitable` (an ABC check).
+_PLAIN = frozenset({str, dict, list, int, float, bool, bytes, type(None)})
 
 
 def _may_inline(ctx: Context | None) -> bool:

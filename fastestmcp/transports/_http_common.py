@@ -107,6 +107,12 @@ class _Lowered(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self._dict()[key]
 
+    def get(self, key: str, default: Any = None) -> Any:  # Mapping.get goes via a KeyError
+        return self._dict().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._dict()
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._dict())
 

@@ -90,7 +90,7 @@ from fastestmcp.transports._http_common import http_info as _http_info
 from fastestmcp.transports._http_common import refuse as _refuse
 from fastestmcp.transports.base import HttpRequestInfo, RequestId
 from fastestmcp.transports.event_store import EventStore, InMemoryEventStore
-from fastestmcp.transports.http_modern import post_modern
+from fastestmcp.transports.http_modern import Waiting, post_modern
 from fastestmcp.transports.listening import ListeningServer
 from supervisors import MaxChildrenError, Runtime
 
@@ -602,6 +602,8 @@ class StreamableHttpTransport:
         self._closing = False
         #: Idle 2026-07-28 request actors, for reuse (see `http_modern`).
         self._idle_actors: list[tuple[SessionSink, Any]] = []
+        #: 2026-07-28 POSTs waiting for their actor (see `http_modern.Waiting`).
+        self._waiting = Waiting()
         options = self.options
         self._policy = OriginPolicy(
             options.dns_rebinding_protection, options.allowed_hosts, options.allowed_origins
@@ -838,7 +840,8 @@ class StreamableHttpTransport:
             session.streams[request_id] = stream
         self._in_flight += 1
         try:
-            sink.frame(body, info)
+            single = None if isinstance(decoded, jsonrpc.Batch) else decoded
+            sink.frame(body, info, decoded=single)
             return await self._respond(request, session, stream, conn, opens)
         finally:
             self._in_flight -= 1

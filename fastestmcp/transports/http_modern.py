@@ -11,11 +11,16 @@
 # it was still running is cancelled).
 #
 # Request actors are reused. An anonymous request (no principal) whose response went out
-# hands its actor back to the transport's pool of idle ones (bounded), after a `Reset` that
-# makes it forget what the request left (a state handle's scope, visibility rules); the next
-# such request takes it instead of starting an actor: no supervisor round trip, no actor to
-# build and to tear down. An actor serves one request at a time, so request ids never
-# collide; its outbox is a relay that points at the POST it currently serves.
+# hands its actor back to the transport's pool of idle ones (bounded); the next such request
+# takes it instead of starting an actor (no supervisor round trip, no actor to build and to
+# tear down), and its frame tells the actor to forget first what the previous request left (a
+# state handle's scope, visibility rules). An actor serves one request at a time, so request
+# ids never collide; its outbox is a relay that points at the POST it currently serves.
+#
+# aiohttp does not cancel a handler whose client went away, so a POST still waiting for its
+# actor looks at its connection every `DISCONNECT_CHECK` seconds: one timer per transport wakes
+# all the waiting POSTs (`Waiting`), not a timer per wait (a heap push and a cancel on every
+# request, for a look that almost never finds anything).
 #
 # The transport still does not interpret MCP methods: the actor checks `_meta` and the
 # `Mcp-Method`/`Mcp-Name` headers (it gets them with the frame) and answers with an error the
@@ -49,7 +54,7 @@ if TYPE_CHECKING:
     from fastestmcp.server.session import SessionSink
     from fastestmcp.transports.http import StreamableHttpTransport
 
-__all__ = ["post_modern"]
+__all__ = ["Waiting", "post_modern"]
 
 log = structlog.get_logger("fastestmcp.transports.http")
 
@@ -118,6 +123,35 @@ class _Relay:
             target.close()
 
 
+class Waiting:
+    """The modern POSTs of one transport waiting for a frame; wakes them all every
+    `DISCONNECT_CHECK` seconds so that each looks at its connection (see the module comment)."""
+
+    __slots__ = ("_loop", "_timer", "outboxes")
+
+    def __init__(self) -> None:
+        self.outboxes: set[ModernOutbox] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def add(self, outbox: ModernOutbox) -> None:
+        self.outboxes.add(outbox)
+        if self._timer is None:
+            loop = self._loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(DISCONNECT_CHECK, self._sweep)
+
+    def discard(self, outbox: ModernOutbox) -> None:
+        self.outboxes.discard(outbox)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        if not self.outboxes or self._loop is None:
+            return  # nobody waits: no timer until somebody does
+        for outbox in self.outboxes:
+            outbox.wake.set()
+        self._timer = self._loop.call_later(DISCONNECT_CHECK, self._sweep)
+
+
 #: Idle request actors a transport keeps for the next anonymous requests.
 MAX_IDLE_ACTORS: Final = 64
 
@@ -157,9 +191,11 @@ async def post_modern(
     reusable = principal is None
     sink: SessionSink | None = None
     relay = _Relay()
+    reused = False
     while reusable and idle:
         sink, relay = idle.pop()
         if sink.alive:
+            reused = True
             break
         sink, relay = None, _Relay()
     if sink is None:
@@ -184,13 +220,12 @@ async def post_modern(
     relay.target = outbox
     transport._in_flight += 1
     try:
-        sink.frame(body, http_info(request))
+        sink.frame(body, http_info(request), reset=reused, decoded=decoded)
         return await _respond(transport, request, outbox, decoded.id, sse_ok)
     finally:
         transport._in_flight -= 1
         relay.target = None
         if reusable and outbox.answered and not transport._closing and len(idle) < MAX_IDLE_ACTORS:
-            sink.reset()
             idle.append((sink, relay))
         else:
             sink.closed()
@@ -240,16 +275,15 @@ async def _respond(
             await finish_sse(response)
             return response
         outbox.wake.clear()
-        # A timer rather than wait_for: most requests are answered before it fires, and
-        # wait_for would cost a task per wait.
-        timer = loop.call_later(DISCONNECT_CHECK, outbox.wake.set)
+        waiting = transport._waiting
+        waiting.add(outbox)
         try:
             await outbox.wake.wait()
         finally:
-            timer.cancel()
+            waiting.discard(outbox)
         if outbox.frames or outbox.closed or outbox.overflowed:
             continue
-        # The timer: aiohttp does not cancel a handler whose client went away, so look, and a
+        # The sweep: aiohttp does not cancel a handler whose client went away, so look, and a
         # closed `subscriptions/listen` stream (or an abandoned request) ends its actor promptly.
         if request.transport is None or request.transport.is_closing():
             log.info("client closed its response stream", request_id=request_id)
