@@ -22,7 +22,7 @@ import ipaddress
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -142,6 +142,10 @@ def _protect_address(address: str) -> bool:
         return True
 
 
+#: Entries of an `OriginPolicy`'s memo of decisions.
+MEMO_SIZE = 256
+
+
 @dataclass(frozen=True, slots=True)
 class OriginPolicy:
     """Which Host and Origin values are accepted (see `HttpOptions` for the three settings)."""
@@ -149,6 +153,12 @@ class OriginPolicy:
     dns_rebinding_protection: bool | None = None
     allowed_hosts: tuple[str, ...] | None = None
     allowed_origins: tuple[str, ...] | None = None
+    #: `refusal` by (Host, Origin, local address): a client sends the same ones on every
+    #: request, and the check parses addresses. Bounded: cleared when full (the values are
+    #: the client's to choose).
+    _memo: dict[tuple[str | None, str | None, str], tuple[int, str] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def protecting(self, sockname: Any) -> bool:
         """Whether to check a connection that arrived on `sockname` (the local address)."""
@@ -184,7 +194,18 @@ class OriginPolicy:
     def check(self, request: web.Request) -> web.Response | None:
         """The refusal of an aiohttp request (421/403 with a JSON-RPC error body), or None."""
         sockname = request.transport.get_extra_info("sockname") if request.transport else None
-        refused = self.refusal(request.headers.get("Host"), request.headers.get("Origin"), sockname)
+        headers = request.headers
+        host, origin = headers.get("Host"), headers.get("Origin")
+        local = sockname[0] if isinstance(sockname, tuple) and sockname else repr(sockname)
+        key = (host, origin, str(local))
+        memo = self._memo
+        if key in memo:
+            refused = memo[key]
+        else:
+            refused = self.refusal(host, origin, sockname)
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            memo[key] = refused
         if refused is None:
             return None
         return refuse(refused[0], InvalidRequest(refused[1]))

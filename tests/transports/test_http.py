@@ -26,6 +26,7 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastestmcp.transports._http_common import MEMO_SIZE
 from fastestmcp.transports.http import HttpOptions, HttpServer, http_app, serve
 from supervisors import count_children
 from tests.transports.http_fixture import (
@@ -425,6 +426,35 @@ def test_foreign_host_and_origin_are_refused() -> None:
                 assert r.status == 200
 
         run(test)
+    finally:
+        running.stop()
+
+
+def test_host_checks_are_remembered_per_host_and_bounded() -> None:
+    # The decision is memoised per (Host, Origin, local address): asking again gives the same
+    # answer, and hostile clients inventing Host values cannot grow the memo without bound.
+    running = serve(make_server("dns-memo"), port=0)
+    try:
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            base = {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"}
+            body = initialize_message()
+            good = dict(base, Host=f"localhost:{running.port}")
+            evil = dict(base, Host="evil.example.com")
+            for _ in range(3):
+                async with http.post(running.url, json=body, headers=evil) as r:
+                    assert r.status == 421
+                async with http.post(running.url, json=body, headers=good) as r:
+                    assert r.status == 200
+            for i in range(MEMO_SIZE + 20):
+                invented = dict(base, Host=f"h{i}.example.com")
+                async with http.post(running.url, json=body, headers=invented) as r:
+                    assert r.status == 421
+            async with http.post(running.url, json=body, headers=good) as r:
+                assert r.status == 200
+
+        run(test)
+        assert len(running.transport._policy._memo) <= MEMO_SIZE
     finally:
         running.stop()
 
