@@ -230,6 +230,37 @@ class LoopActorRef(SupervisableRef[A]):
     def tell(self, message: Any) -> None:
         self.actor_inbox.put(Envelope(message))
 
+    def tell_now(self, message: Any) -> None:
+        """`tell`, handled before this returns when that keeps every ordering rule.
+
+        On the actor's loop thread, with the actor idle (nothing queued, no drain scheduled,
+        no handler running, not inside one of its own tasks), the message is handled at once
+        by the same drain a `tell` would schedule: one loop callback less. Otherwise it is
+        exactly `tell`. For a sender that has nothing left to do before the message is handled
+        (an HTTP handler passing a request on, then waiting for the answer).
+        """
+        inbox = self.actor_inbox
+        if not isinstance(inbox, _Inbox):  # pragma: no cover - every loop actor has one
+            self.tell(message)
+            return
+        actor = inbox._actor
+        if (
+            actor is None
+            or inbox._q
+            or actor._scheduled
+            or actor._busy
+            or actor._dead
+            or _get_ident() != actor._thread_id
+        ):
+            inbox.put(Envelope(message))
+            return
+        ref = _current_actor.get()
+        if ref is not None and ref() is actor:  # from the actor's own task: keep the order
+            inbox.put(Envelope(message))
+            return
+        inbox._q = deque((Envelope(message),))
+        actor._context.run(actor._drain)
+
     @overload
     def ask(
         self, message: Any, *, block: Literal[False], timeout: float | None = None
@@ -686,6 +717,27 @@ class LoopActor(pykka.Actor, Process):
         task.add_done_callback(self._task_done)
         return task
 
+    def start_task_eagerly(
+        self, coro: Coroutine[Any, Any, None], *, name: str | None = None
+    ) -> asyncio.Task[None] | None:
+        """`start_task`, but the coroutine's first step runs now, in the caller's stack.
+
+        Call it from this actor's handler (or task). A coroutine that finishes without
+        suspending costs no task at all: returns None. One that suspends continues as a task
+        owned by the actor (as `start_task` would have made it), returned. An exception
+        escaping the first step crashes the actor as one escaping a task does.
+        """
+        if self._dead:
+            coro.close()
+            raise ActorDeadError(f"{self} is not alive")
+        try:
+            waiting = self._run_hook(coro.send, None)
+        except StopIteration:
+            return None
+        except BaseException as exc:  # the task would have died with it: so does the actor
+            return self.start_task(_raise(exc), name=name)
+        return self.start_task(_resume(coro, waiting), name=name)
+
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         tasks = self._tasks
         if tasks is not None:
@@ -722,3 +774,29 @@ class LoopActor(pykka.Actor, Process):
 
     def unlink(self, ref: pykka.ActorRef[Any]) -> None:
         self._sv_runtime.unlink(self._actor_ref, ref)
+
+
+async def _raise(exc: BaseException) -> None:
+    raise exc
+
+
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> Any:
+    """Continue a coroutine whose first step ran outside any task, inside the task this
+    wraps (see `LoopActor.start_task_eagerly`).
+
+    `waiting` is what the first step yielded (the future the coroutine awaits): yielded on
+    to the task, which resumes here once it is done. An exception the task throws meanwhile
+    (a cancellation) goes into the coroutine, as the task would have thrown it; after that
+    the coroutine is driven by `yield from`, like any awaited coroutine.
+    """
+    while True:
+        try:
+            yield waiting
+        except BaseException as exc:
+            try:
+                waiting = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+            continue
+        return (yield from coro)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import msgspec
 import structlog
+from pykka import ActorDeadError
 
 from fastestmcp.protocol import jsonrpc, modern, types, versions
 from fastestmcp.protocol.capabilities import server_capabilities
@@ -44,7 +45,7 @@ from fastestmcp.protocol.errors import (
 from fastestmcp.server.context import Context, RequestContext
 from fastestmcp.server.modern import InputRequired, InputRound, NoStateScopeError
 from fastestmcp.server.outbox import HttpRequestInfo, Outbox, RequestId
-from fastestmcp.server.pipeline import HANDLERS, LEVELS, listen
+from fastestmcp.server.pipeline import HANDLERS, LEVELS, call_tool, listen
 from supervisors import (
     NORMAL,
     LoopActor,
@@ -242,7 +243,8 @@ class SessionActor(LoopActor):
         self.state: dict[str, Any] = {}
         #: Open `subscriptions/listen` streams: listen request id -> what they asked for.
         self._listeners: dict[RequestId, dict[str, Any]] = {}
-        self._requests: dict[RequestId, tuple[asyncio.Task[None], Context]] = {}
+        #: Requests in flight: their task (None while the first step runs, see `_start`).
+        self._requests: dict[RequestId, tuple[asyncio.Task[None] | None, Context]] = {}
         self._pending: dict[RequestId, LoopFuture[Any]] = {}
         self._next_out_id = 0
         self._batch_of: dict[RequestId, _Collected] = {}
@@ -332,7 +334,8 @@ class SessionActor(LoopActor):
     def _fail_inflight(self, why: str) -> None:
         for request_id, (task, ctx) in list(self._requests.items()):
             ctx._cancelled = True
-            task.cancel()
+            if task is not None:
+                task.cancel()
             self._send_error(InternalError(why), request_id)
         self._requests.clear()
         for future in self._pending.values():
@@ -575,10 +578,32 @@ class SessionActor(LoopActor):
         ctx: Context,
         method: str | None = None,
     ) -> None:
-        task = self.start_task(self._run(request_id, handler, params, ctx, method))
-        self._requests[request_id] = (task, ctx)
+        run = self._run(request_id, handler, params, ctx, method)
+        if not self._completes_at_once(handler, params):
+            task: asyncio.Task[None] | None = self.start_task(run)
+            self._requests[request_id] = (task, ctx)
+            if self._collecting is not None:
+                self._collecting.started.add(request_id)
+            return
+        # Eagerly: the call completes without suspending, so it costs no task and no loop
+        # iteration; its answer is sent before this returns. It is in `_requests` (without a
+        # task) while it runs.
+        self._requests[request_id] = (None, ctx)
         if self._collecting is not None:
             self._collecting.started.add(request_id)
+        task = self.start_task_eagerly(run)
+        if task is not None and request_id in self._requests:  # it suspended after all
+            self._requests[request_id] = (task, ctx)
+
+    def _completes_at_once(self, handler: Any, params: Any) -> bool:
+        """A `tools/call` of a quick sync tool that runs on the loop (`components._invoke`),
+        with no timeout: nothing in it awaits. Only such a call runs outside a task: a first
+        step that is not in a task cannot use `asyncio.timeout` or anything else that needs
+        `asyncio.current_task()` (Python 3.12's eager tasks can; 3.11 has none)."""
+        if handler is not call_tool:
+            return False
+        tool = self.server.get_tool(params.name, visible=self.visibility)
+        return tool is not None and tool.timeout is None and getattr(tool.handler, "inline", False)
 
     # -- 2026-07-28 requests (stateless: everything the request needs is in its _meta) --------
 
@@ -938,7 +963,8 @@ class SessionActor(LoopActor):
             if entry is not None:
                 task, ctx = entry
                 ctx._cancelled = True
-                task.cancel()
+                if task is not None:
+                    task.cancel()
         # Other notifications (progress, roots/list_changed...) need no action here yet.
 
     # -- responses from the client (to our requests) -----------------------------------------
@@ -1173,13 +1199,15 @@ class SessionSink:
         self._ref = ref
         self._outbox = outbox
 
-    def _deliver(self, message: Any, attempt: int = 0) -> None:
-        import pykka
-
+    def _deliver(self, message: Any, attempt: int = 0, now: bool = False) -> None:
+        ref = self._ref
         try:
-            self._ref.tell(message)
+            if now and type(ref) is LoopActorRef:
+                ref.tell_now(message)
+            else:
+                ref.tell(message)
             return
-        except pykka.ActorDeadError:
+        except ActorDeadError:
             pass
         current = self._runtime.whereis(self._name)
         if current is not None and current is not self._ref:
@@ -1222,10 +1250,13 @@ class SessionSink:
         http: HttpRequestInfo | None = None,
         reset: bool = False,
         decoded: jsonrpc.Message | None = None,
+        now: bool = False,
     ) -> None:
         """Deliver one frame; `reset`: a reused request actor's next request; `decoded`: the
-        frame's one message, decoded already (see `Frame`)."""
-        self._deliver(Frame(data, http, reset, decoded))
+        frame's one message, decoded already (see `Frame`); `now`: handle it before returning
+        when the session is idle (`LoopActorRef.tell_now`: the caller, on the loop, only
+        waits for the answer next)."""
+        self._deliver(Frame(data, http, reset, decoded), now=now)
 
     def closed(self) -> None:
         self._deliver(Closed())

@@ -841,7 +841,7 @@ class StreamableHttpTransport:
         self._in_flight += 1
         try:
             single = None if isinstance(decoded, jsonrpc.Batch) else decoded
-            sink.frame(body, info, decoded=single)
+            sink.frame(body, info, decoded=single, now=True)
             return await self._respond(request, session, stream, conn, opens)
         finally:
             self._in_flight -= 1

@@ -220,7 +220,7 @@ async def post_modern(
     relay.target = outbox
     transport._in_flight += 1
     try:
-        sink.frame(body, http_info(request), reset=reused, decoded=decoded)
+        sink.frame(body, http_info(request), reset=reused, decoded=decoded, now=True)
         return await _respond(transport, request, outbox, decoded.id, sse_ok)
     finally:
         transport._in_flight -= 1

@@ -1,0 +1,205 @@
+"""`LoopActorRef.tell_now` and `LoopActor.start_task_eagerly`: work done before the call
+returns when (and only when) that keeps the ordering rules."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pykka import ActorDeadError
+
+from supervisors import LoopActor, Runtime
+
+WAIT = 5.0
+
+
+def wait_until(predicate: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
+class Log(LoopActor):
+    """Records what it is told; "task:M" starts a task that tell_nows M to itself."""
+
+    def __init__(self, seen: list[Any]) -> None:
+        super().__init__()
+        self.seen = seen
+
+    def on_receive(self, message: Any) -> Any:
+        if isinstance(message, str) and message.startswith("task:"):
+            inner = message[len("task:") :]
+
+            async def tell_self() -> None:
+                self.actor_ref.tell_now(inner)
+                self.seen.append(("after tell_now", inner in self.seen))
+
+            self.start_task(tell_self())
+            return None
+        if message == "crash":
+            raise RuntimeError("crashed on purpose")
+        self.seen.append(message)
+        return None
+
+
+def test_tell_now_on_the_loop_to_an_idle_actor_is_handled_before_it_returns(
+    runtime: Runtime,
+) -> None:
+    seen: list[Any] = []
+    ref = runtime.call(lambda: Log.start(seen))
+
+    def send() -> list[Any]:
+        ref.tell_now("hello")
+        return list(seen)  # what the actor had handled when tell_now returned
+
+    assert runtime.call(send) == ["hello"]
+    ref.stop()
+
+
+def test_tell_now_behind_queued_messages_waits_its_turn(runtime: Runtime) -> None:
+    seen: list[Any] = []
+    ref = runtime.call(lambda: Log.start(seen))
+
+    def send() -> list[Any]:
+        ref.tell("first")
+        ref.tell_now("second")  # "first" is queued: no overtaking
+        return list(seen)
+
+    assert runtime.call(send) == []
+    wait_until(lambda: seen == ["first", "second"], "both messages, in order")
+    ref.stop()
+
+
+def test_tell_now_from_another_thread_is_a_plain_tell(runtime: Runtime) -> None:
+    seen: list[Any] = []
+    ref = runtime.call(lambda: Log.start(seen))
+    ref.tell_now("from a thread")
+    wait_until(lambda: seen == ["from a thread"], "the message")
+    assert threading.current_thread() is threading.main_thread()
+    ref.stop()
+
+
+def test_tell_now_from_the_actors_own_task_is_queued(runtime: Runtime) -> None:
+    seen: list[Any] = []
+    ref = runtime.call(lambda: Log.start(seen))
+    ref.tell("task:inner")
+    wait_until(lambda: "inner" in seen, "the inner message")
+    assert ("after tell_now", False) in seen  # not handled inside its own task's step
+    ref.stop()
+
+
+def test_tell_now_to_a_dead_actor_raises_like_tell(runtime: Runtime) -> None:
+    seen: list[Any] = []
+    ref = runtime.call(lambda: Log.start(seen))
+    ref.stop()
+
+    def send() -> None:
+        ref.tell_now("too late")
+
+    with pytest.raises(ActorDeadError):
+        runtime.call(send)
+
+
+def test_tell_now_that_crashes_the_actor_crashes_only_the_actor(runtime: Runtime) -> None:
+    seen: list[Any] = []
+    ref = runtime.call(lambda: Log.start(seen))
+
+    def send() -> bool:
+        ref.tell_now("crash")  # the crash is the actor's, not the sender's
+        return True
+
+    assert runtime.call(send) is True
+    wait_until(lambda: not ref.is_alive(), "the actor's death")
+
+
+class Eager(LoopActor):
+    """Runs the coroutine it is asked to, eagerly; answers (task or None, log)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[str] = []
+
+    def on_receive(self, message: Any) -> Any:
+        kind, arg = message
+        if kind == "sync":
+
+            async def quick() -> None:
+                self.log.append("ran")
+
+            task = self.start_task_eagerly(quick())
+            self.log.append("returned")
+            return task
+        if kind == "suspends":
+
+            async def slow() -> None:
+                self.log.append("first step")
+                try:
+                    for _ in range(arg):
+                        await asyncio.sleep(0.01)
+                    self.log.append("finished")
+                except asyncio.CancelledError:
+                    self.log.append("cancelled")
+                    raise
+                finally:
+                    self.log.append("cleanup")
+
+            task = self.start_task_eagerly(slow())
+            self.log.append("returned")
+            return task
+        if kind == "fails":
+
+            async def boom() -> None:
+                raise RuntimeError("failed in its first step")
+
+            return self.start_task_eagerly(boom())
+        raise ValueError(kind)
+
+
+def test_a_coroutine_that_does_not_suspend_needs_no_task(runtime: Runtime) -> None:
+    ref = runtime.call(Eager.start)
+    assert ref.ask(("sync", None), timeout=WAIT) is None
+    assert ref.proxy().log.get(timeout=WAIT) == ["ran", "returned"]
+    ref.stop()
+
+
+def test_a_coroutine_that_suspends_goes_on_as_an_owned_task(runtime: Runtime) -> None:
+    ref = runtime.call(Eager.start)
+    task = ref.ask(("suspends", 3), timeout=WAIT)
+    assert isinstance(task, asyncio.Task)
+    wait_until(lambda: task.done(), "the task")
+    assert not task.cancelled()
+    assert ref.proxy().log.get(timeout=WAIT) == ["first step", "returned", "finished", "cleanup"]
+    ref.stop()
+
+
+def test_cancelling_the_task_reaches_the_coroutine_where_it_waits(runtime: Runtime) -> None:
+    ref = runtime.call(Eager.start)
+    task = ref.ask(("suspends", 1000), timeout=WAIT)
+    runtime.call(task.cancel)
+    wait_until(lambda: task.done(), "the cancelled task")
+    assert task.cancelled()
+    assert ref.proxy().log.get(timeout=WAIT) == ["first step", "returned", "cancelled", "cleanup"]
+    assert ref.is_alive()  # a cancelled task is not a crash
+    ref.stop()
+
+
+def test_stopping_the_actor_cancels_a_task_that_went_on(runtime: Runtime) -> None:
+    ref = runtime.call(Eager.start)
+    proxy_log = ref.proxy().log
+    task = ref.ask(("suspends", 1000), timeout=WAIT)
+    log = proxy_log.get(timeout=WAIT)  # the same list object the actor appends to
+    ref.stop()
+    wait_until(lambda: task.done(), "the task, cancelled with its actor")
+    assert log[-2:] == ["cancelled", "cleanup"]
+
+
+def test_an_exception_in_the_first_step_crashes_the_actor(runtime: Runtime) -> None:
+    ref = runtime.call(Eager.start)
+    ref.ask(("fails", None), timeout=WAIT)
+    wait_until(lambda: not ref.is_alive(), "the actor's crash")
