@@ -35,12 +35,18 @@ Scenarios (`--scenarios`, default all):
   deleting it, over and over; the server's RSS sampled every second; the RSS slope
   (least squares over the second half, KiB/min) and sessions/s.
 
-The load generator is this script: raw JSON-RPC over one aiohttp `ClientSession` (one
-`TCPConnector`, keep-alive) per driver process, asyncio, every response decoded (JSON or SSE)
-and checked. Every case runs in a fresh case process that starts a fresh server and
-`--drivers` driver processes (the sessions split between them); scenarios 1, 2 and 4 run
-`--rounds` interleaved rounds (every case once per round, the order reversed every other
-round), 5 and 6 run once per kind after them.
+The load generator is this script, raw JSON-RPC, every response decoded (msgspec: a JSON body
+or an SSE stream's `data:` lines) and checked (its id, its text). The load cases (1, 2 and 4)
+run over a minimal HTTP/1.1 client of its own on asyncio (`benchmarks/rawhttp.py`, not
+aiohttp's, which spent more CPU per call than the servers it measured): one keep-alive
+connection per session, one request in flight on it, the request encoded once (only the
+JSON-RPC id spliced in per call) and sent from the connection's callback as soon as the
+previous answer is checked; responses framed by `Content-Length` or chunked. Scenarios 5 and 6
+use one aiohttp `ClientSession` (one `TCPConnector`, keep-alive) per driver process. Every case
+runs in a fresh case process that starts a fresh server and `--drivers` driver processes (the
+sessions split between them); scenarios 1, 2 and 4 run `--rounds` interleaved rounds (every
+case once per round, the order reversed every other round), 5 and 6 run once per kind after
+them.
 """
 
 from __future__ import annotations
@@ -64,7 +70,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
+import rawhttp
 import venvs
 from actors import git_commit, machine, percentile, write_section
 from stdio import _perf_count, perf_available
@@ -173,7 +181,7 @@ def self_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-# -- the driver: raw JSON-RPC over aiohttp (runs in a driver process) ---------------------------
+# -- the driver: raw JSON-RPC over rawhttp or aiohttp (runs in a driver process) ---------------
 
 
 class CallFailed(Exception):
@@ -312,6 +320,64 @@ class McpSession:
             return int(resp.status)
 
 
+class RawMcpSession(McpSession):
+    """An `McpSession` over a `rawhttp.HttpConnection` of its own (one keep-alive connection,
+    requests encoded by hand) instead of aiohttp: the load cases' driver, cheap per call."""
+
+    def __init__(self, url: str, era: str) -> None:
+        super().__init__(None, url, era)
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+        if parts.scheme != "http" or host is None or port is None:
+            raise ValueError(f"not an http://HOST:PORT/ URL: {url}")
+        self.host = f"{host}:{port}"
+        self.path = parts.path or "/"
+        self.conn = rawhttp.HttpConnection(host, port, IO_TIMEOUT)
+
+    def encode(self, method: str, body: bytes, headers: dict[str, str]) -> bytes:
+        head = rawhttp.encode_head(method, self.path, self.host, headers)
+        return rawhttp.encode_request(head, body)
+
+    async def post(self, body: bytes, request_id: int | None, headers: dict[str, str]) -> Any:
+        resp = await self.conn.request(self.encode("POST", body, headers))
+        if request_id is None:
+            if resp.status not in (200, 202, 204):
+                raise CallFailed(f"HTTP {resp.status}: {_error_text(resp.body)}")
+            return None
+        if resp.status != 200:
+            raise CallFailed(f"HTTP {resp.status}: {_error_text(resp.body)}")
+        answer = decode_answer(resp.body, resp.headers.get("Content-Type", ""), request_id)
+        return answer, resp.headers
+
+    async def delete(self) -> int:
+        resp = await self.conn.request(self.encode("DELETE", b"", self.headers))
+        return resp.status
+
+    def caller(self, tool: str, arguments: dict[str, Any]) -> Any:
+        """`call` for the measured loop: the request encoded once (`call_body`'s), only its id
+        spliced in per call; returns `call_id() -> (request id, request bytes)`."""
+        request_id, body, headers = self.call_body(tool, arguments)
+        before, found, after = body.partition(b'"id": %d, ' % request_id)
+        if not found:
+            raise CallFailed(f"no id in the request body {_short(body)}")
+        head = rawhttp.encode_head("POST", self.path, self.host, headers)
+        before = (
+            head.replace(b"%", b"%%") + b"Content-Length: %d\r\n\r\n" + before.replace(b"%", b"%%")
+        )
+        template = before + b'"id": %d, ' + after.replace(b"%", b"%%")
+        fixed = len(body) - len(str(request_id))  # the body's length without its id
+
+        def call_id() -> tuple[int, bytes]:
+            self.next_id += 1
+            request_id = self.next_id
+            return request_id, template % (fixed + len(str(request_id)), request_id)
+
+        return call_id
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def _client(limit: int) -> Any:
     import aiohttp
 
@@ -333,11 +399,12 @@ async def _read_line(stream: IO[str]) -> str:
 
 
 async def load_worker(spec: Metrics) -> Metrics:
-    """Open this driver's sessions, say READY, wait for GO, run the calls, report the window."""
+    """Open this driver's sessions, say READY, wait for GO, run the calls, report the window.
+    Every session talks over its own `rawhttp` connection (see `RawMcpSession`)."""
     tool, arguments, expected = _tool_of(spec)
     sessions_n: int = spec["sessions"]
-    async with _client(sessions_n) as http:
-        sessions = [McpSession(http, spec["url"], spec["era"]) for _ in range(sessions_n)]
+    sessions = [RawMcpSession(spec["url"], spec["era"]) for _ in range(sessions_n)]
+    try:
         try:
             await asyncio.gather(*(s.open() for s in sessions))
             texts = await asyncio.gather(*(s.call(tool, arguments) for s in sessions))
@@ -368,26 +435,41 @@ async def load_worker(spec: Metrics) -> Metrics:
         errors: list[str] = []
         clock = time.monotonic
 
-        async def run(session: McpSession) -> None:
-            post = session.post
-            while clock() < end:
-                request_id, body, headers = session.call_body(tool, arguments)
+        async def run(session: RawMcpSession) -> None:
+            call_id = session.caller(tool, arguments)
+            request_id = 0
+            t0 = 0.0
+
+            def next_request() -> bytes | None:
+                nonlocal request_id, t0
+                if clock() >= end:
+                    return None
+                request_id, data = call_id()
                 t0 = clock()
-                try:
-                    message, _ = await post(body, request_id, headers)
-                    text = tool_text(message)
-                except Exception as exc:
-                    errors.append(f"{type(exc).__name__}: {_short(str(exc))}")
-                    return
+                return data  # type: ignore[no-any-return]
+
+            def on_response(resp: rawhttp.HttpResponse) -> None:
+                if resp.status != 200:
+                    raise CallFailed(f"HTTP {resp.status}: {_error_text(resp.body)}")
+                content_type = resp.headers.get("content-type", "")
+                text = tool_text(decode_answer(resp.body, content_type, request_id))
                 t1 = clock()
                 if text != expected:
-                    errors.append(f"unexpected tool result {text!r}")
-                    return
+                    raise CallFailed(f"unexpected tool result {text!r}")
                 if start <= t1 <= end:
                     lat_us.append((t1 - t0) * 1e6)
 
+            try:
+                # the calls follow one another from the connection's callbacks (rawhttp)
+                await session.conn.run(next_request, on_response)
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {_short(str(exc))}")
+
         await asyncio.gather(*(run(s) for s in sessions))
         await window_over.wait()
+    finally:
+        for session in sessions:
+            session.close()
     return {
         "calls": len(lat_us),
         "lat_us": lat_us,
@@ -1013,7 +1095,9 @@ def report(
     add(
         f"- Python {platform.python_version()} ({platform.python_implementation()}), "
         f"fastestmcp {importlib.metadata.version('fastestmcp')} at commit {git_commit()}, "
-        f"aiohttp {aiohttp.__version__} (fastestmcp, the canned responder and the driver)"
+        f"aiohttp {aiohttp.__version__} (fastestmcp, the canned responder and the driver of "
+        "scenarios 5 and 6; the load cases' driver is the script's own HTTP/1.1 client, "
+        "`benchmarks/rawhttp.py`)"
         + (f"; peers in their own virtualenvs ({'; '.join(peers)})" if peers else "")
     )
     add(f"- Machine: {machine()}")
@@ -1322,7 +1406,8 @@ def report(
     add("How to read it:")
     add("")
     add(
-        "- A load case: every session is a coroutine in a driver process that sends one "
+        "- A load case: every session is a keep-alive connection of a driver process (its own "
+        "minimal HTTP/1.1 client, `benchmarks/rawhttp.py`) that sends one "
         "`tools/call` at a time and sends the next as soon as the answer is decoded and "
         "checked; calls/s counts the answers that arrived in the measured window, latency is "
         "per call (send to decoded answer). At 64 sessions that is 64 requests in flight."
