@@ -28,6 +28,8 @@ TINY = [
     "0.5",
     "--scale-sizes",
     "20,50",
+    "--scale-drivers",
+    "3",  # 50 sessions as 17 + 17 + 16, the 64 requests in flight as 22 + 21 + 21
     "--scale-cap",
     "20",
     "--churn-seconds",
@@ -77,18 +79,36 @@ def test_tiny_run_of_every_scenario_reports_sane_numbers(tmp_path: Path) -> None
         assert heading in report, heading
     assert "| 4 sessions: calls/s | " in report
     assert "server instructions:u per call (perf) | " in report
-    # session scale: every session opened, answered its own value, and was deleted
-    assert "| 50 sessions: sessions opened | 50 |" in report
-    assert "| second `remember` answered with the session's own value | 50 of 50 |" in report
-    assert "| deleted (`DELETE` answered 2xx) | 50 |" in report
-    per_session = re.search(r"\| 50 sessions: RSS per session \(KiB\) \| (-?[\d.]+) \|", report)
+    # session scale, over 3 drivers, for fastestmcp and the canned responder (the driver's
+    # ceiling): every session opened, answered its own value, and was deleted
+    assert "| driver processes | 3 | 3 |" in report
+    assert "| 50 sessions: sessions opened | 50 | 50 |" in report
+    assert (
+        "| second `remember` answered with the session's own value | 50 of 50 | 50 of 50 |"
+        in report
+    )
+    assert "| deleted (`DELETE` answered 2xx) | 50 | 50 |" in report
+    per_session = re.search(
+        r"\| 50 sessions: RSS per session \(KiB\) \| (-?[\d.]+) \| - \|", report
+    )
     assert per_session is not None
+    for kind in ("fastestmcp", "canned"):
+        line = re.search(rf"once scale_{kind}: drivers=3, .*answered=50, mismatched=0,", log)
+        assert line is not None, (kind, log[-3000:])
+    rates = re.search(r"\| 50 sessions: sessions opened/s \| ([\d.k]+) \| ([\d.k]+) \|", report)
+    assert rates is not None
+    ceiling = re.search(
+        r"\| sessions opened/s, fastestmcp / canned responder .*\| (\d+) % ", report
+    )
+    assert ceiling is not None
+    assert "), 3 for session scale." in report
     churned = re.search(r"\| sessions churned \| ([\d,]+) \|", report)
     assert churned is not None
     assert int(churned.group(1).replace(",", "")) > 0
     assert "RSS slope, second half (KiB/min)" in report
     assert report.count("**PASS**") + report.count("**FAIL**") >= 5
     assert "Command: `python benchmarks/http_bench.py --quick" in report
+    assert "--scale-drivers 3" in report
 
     written = out.read_text()
     assert written.startswith("# Some other benchmark\n\nkept as it is\n")
@@ -109,7 +129,27 @@ def test_tiny_run_of_every_scenario_reports_sane_numbers(tmp_path: Path) -> None
     assert "### 5. " not in rewritten
 
 
+@pytest.mark.timeout(200)
+def test_scale_with_one_driver_and_with_a_phase_capped() -> None:
+    base = ["--quick", "--scenarios", "scale", "--kinds", "canned", "--scale-drivers", "1"]
+    proc = _run([*base, "--scale-sizes", "10,25"])
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "| driver processes | 1 |" in proc.stdout
+    assert "| 25 sessions: sessions opened | 25 |" in proc.stdout
+    assert "| second `remember` answered with the session's own value | 25 of 25 |" in proc.stdout
+    assert "| deleted (`DELETE` answered 2xx) | 25 |" in proc.stdout
+    assert "RSS per session (KiB) |" not in proc.stdout  # the canned responder's RSS: left out
+    # no time at all: nothing opened, the first checkpoint reports it and the rest are skipped
+    capped = _run([*base, "--scale-sizes", "10,25", "--scale-cap", "0"])
+    assert capped.returncode == 0, capped.stderr[-4000:]
+    assert "| 10 sessions: sessions opened | 0 (capped at 0 s) |" in capped.stdout
+    assert "| 25 sessions:" not in capped.stdout
+
+
 def test_unknown_scenario_is_refused() -> None:
     proc = _run(["--scenarios", "legacy,nonsense"])
     assert proc.returncode == 2
     assert "nonsense" in proc.stderr
+    proc = _run(["--scale-drivers", "0"])
+    assert proc.returncode == 2
+    assert "--scale-drivers must be positive" in proc.stderr
