@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,13 +17,13 @@ import msgspec
 
 from fastestmcp.protocol import modern, types
 from fastestmcp.protocol.errors import InternalError, InvalidParams, ResourceNotFound
-from fastestmcp.server.components import ResourceTemplate
+from fastestmcp.server.components import ResourceTemplate, Tool
 
 if TYPE_CHECKING:
     from fastestmcp.server.context import Context
     from fastestmcp.server.session import SessionActor
 
-__all__ = ["HANDLERS", "LEVELS", "listen"]
+__all__ = ["HANDLERS", "LEVELS", "call_tool", "listen"]
 
 T = TypeVar("T")
 
@@ -64,7 +65,9 @@ async def call_tool(
             {"name": params.name},
         )
     if ctx.modern and ctx.request_context.path is not None:
-        _check_param_headers(tool.input_schema, params.arguments, ctx.request_context.headers)
+        annotated = _param_headers(tool)
+        if annotated:
+            _check_param_headers(annotated, params.arguments, ctx.request_context.headers)
     run = tool.run(
         params.arguments,
         ctx,
@@ -83,14 +86,20 @@ async def call_tool(
         )
 
 
-def _check_param_headers(schema: Any, arguments: Any, headers: Mapping[str, str]) -> None:
-    """SEP-2243: arguments annotated `x-mcp-header` must match their `Mcp-Param-*` header."""
+@functools.lru_cache(maxsize=1024)
+def _param_headers(tool: Tool) -> dict[str, str] | None:
+    """The `x-mcp-header` annotations of a tool, read from its schema once (None: invalid
+    annotations, which clients drop the tool for: nothing to compare)."""
     try:
-        annotated = modern.x_mcp_headers(schema)
+        return modern.x_mcp_headers(tool.input_schema)
     except ValueError:
-        return  # a tool with invalid annotations: clients drop it; nothing to compare
-    if not annotated:
-        return
+        return None
+
+
+def _check_param_headers(
+    annotated: dict[str, str], arguments: Any, headers: Mapping[str, str]
+) -> None:
+    """SEP-2243: arguments annotated `x-mcp-header` must match their `Mcp-Param-*` header."""
     try:
         decoded = msgspec.json.decode(arguments) if arguments else {}
     except msgspec.DecodeError:

@@ -108,7 +108,18 @@ class _Lowered(Mapping[str, str]):
         return self._dict()[key]
 
     def get(self, key: str, default: Any = None) -> Any:  # Mapping.get goes via a KeyError
-        return self._dict().get(key, default)
+        if self._built is not None:
+            return self._built.get(key, default)
+        # One key from aiohttp's multidict, without building the whole mapping (the server
+        # looks up a few headers of every request; handlers rarely look at all of them).
+        if not self._lower:
+            return self._source.get(key, default)  # the first value, as `_dict` keeps
+        if key != key.lower():
+            return default  # the mapping's names are lower-cased
+        values = self._source.getall(key, None)  # case-insensitive
+        if values is None:
+            return default
+        return values[0] if len(values) == 1 else ", ".join(values)
 
     def __contains__(self, key: object) -> bool:
         return key in self._dict()
