@@ -1,9 +1,10 @@
 """MCP over streamable HTTP: fastestmcp against FastMCP and the official SDK, in one run
-(scenarios 1, 2, 4, 5 and 6 of the benchmark issue).
+(scenarios 1, 2, 4, 5 and 6 of the benchmark issue, and its instructions-per-call targets).
 
 Usage:
     python benchmarks/http_bench.py [--rounds N] [--quick] [--scenarios S,S,...]
                                     [--kinds K,K,...] [--drivers N] [--scale-drivers N]
+                                    [--callgrind-calls OURS,PEERS] [--callgrind-warmup OURS,PEERS]
                                     [--write benchmarks/RESULTS.md]
 
 (Not `http.py`: a script of that name in `benchmarks/` would shadow the standard library's
@@ -25,6 +26,26 @@ Scenarios (`--scenarios`, default all):
 - `modern` (2): the same at 2026-07-28: no `initialize`, no session; every request carries
   `_meta` (protocol version, client capabilities) and the `MCP-Protocol-Version`, `Mcp-Method`
   and `Mcp-Name` headers. A server that refuses it is recorded as "failed (reason)".
+- `instructions`: the server's instructions per `tools/call echo` at 64 sessions, in both
+  eras, counted by callgrind (valgrind) where `perf` cannot count `instructions:u`: once per
+  kind and era (the count is deterministic), in a case process of its own that starts the
+  server under `valgrind --tool=callgrind --instr-atstart=no` (instrumentation off) and drives
+  it itself (one driver process): opens `--callgrind-sessions` sessions, warms up
+  (`--callgrind-warmup` calls per session; fastestmcp moves a quick sync tool to its event loop
+  after 32 calls), `callgrind_control --instr=on`, `--callgrind-calls` calls per session (every
+  session at once, one call in flight on each), `--instr=off`, `--dump`; the dump's `totals:`
+  line / the calls. Callgrind counts the instructions every thread of the server process runs
+  in user space, what `instructions:u` counts (the same instructions, simulated rather than
+  read from a PMU, so repeated runs agree within ~0.1 %), and for the peers it matched the
+  issue's `perf` figures (legacy, 64 sessions: the SDK 4.6 M against 4.6 M, FastMCP 6.1 M
+  against 5.9 M). Under callgrind a server runs ~50x slower, so it is saturated: the 64
+  requests always waiting, it batches more per event-loop turn than one that keeps up; the
+  count is that load point's. These counts fill the instruction targets (>= 10x fewer than
+  FastMCP and than the SDK; under about 460k for fastestmcp) when `perf` cannot count. Without
+  valgrind (or `callgrind_control`) the scenario reports "n/a (valgrind not installed)" and
+  the run goes on. It adds a few minutes for fastestmcp, the canned responder and the SDK; at
+  the default counts (64 x 40 calls for fastestmcp and the canned responder, 64 x 10 for the
+  peers) FastMCP's cases take the longest.
 - `sleep` (4): 64 sessions calling `sleep_sync`, then (another case) `sleep_async`, with
   `seconds=0.1`, for a fixed time: calls/s against the ideal 640/s.
 - `scale` (5): one growing population of legacy sessions (keep-alive connections pooled, 64
@@ -56,7 +77,7 @@ sessions do not get a connection each) per driver process. Every case runs in a 
 process that starts a fresh server and its driver processes (echo cases: `--drivers`, the
 sessions split between them; sleep cases and churn: one; session scale: `--scale-drivers`);
 scenarios 1, 2 and 4 run `--rounds` interleaved rounds (every case once per round, the order
-reversed every other round), 5 and 6 run once per kind after them.
+reversed every other round), `instructions`, 5 and 6 run once per kind after them.
 """
 
 from __future__ import annotations
@@ -101,6 +122,10 @@ SLEEP_SESSIONS = 64
 SCALE_CONCURRENCY = 64
 CHURN_LOOPS = 8
 WARMUP_SESSIONS = 20
+CALLGRIND_SESSIONS = 64  # the issue's load point
+IR_TARGET = 460_000  # the issue: fastestmcp's server instructions per call, "under about 460k"
+CALLGRIND_START_TIMEOUT = 600.0  # a server starts (imports) ~50x slower under valgrind
+CALLGRIND_IO_TIMEOUT = 120.0
 
 Metrics = dict[str, Any]
 
@@ -160,7 +185,9 @@ KINDS: list[Kind] = [
 ]
 KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 SERVERS = ["fastestmcp", "fastmcp", "sdk"]  # the kinds with real tools (not canned)
-SCENARIOS = ["legacy", "modern", "sleep", "scale", "churn"]
+SCENARIOS = ["legacy", "modern", "instructions", "sleep", "scale", "churn"]
+ERAS = {"legacy": LEGACY, "modern": MODERN}  # scenario (and RawMcpSession era) -> its date
+PEERS = ("fastmcp", "sdk")  # the --callgrind-calls / --callgrind-warmup group of the peers
 
 
 def server_command(kind: Kind, port: int, max_sessions: int | None = None) -> list[str]:
@@ -678,7 +705,9 @@ def worker_main(spec: Metrics) -> int:
 class Server:
     """A server process on a free port of 127.0.0.1, stopped (and waited for) on exit."""
 
-    def __init__(self, kind: Kind, max_sessions: int | None = None) -> None:
+    def __init__(
+        self, kind: Kind, max_sessions: int | None = None, prefix: Sequence[str] = ()
+    ) -> None:
         self.kind = kind
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/mcp"
@@ -686,7 +715,7 @@ class Server:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
-            server_command(kind, self.port, max_sessions),
+            [*prefix, *server_command(kind, self.port, max_sessions)],
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=self.log,
@@ -698,8 +727,8 @@ class Server:
     def pid(self) -> int:
         return self.proc.pid
 
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the server exited ({self.proc.returncode}): {self.tail()}")
@@ -709,17 +738,19 @@ class Server:
             ):
                 return
             time.sleep(0.05)
-        raise RuntimeError(f"the server did not listen within {START_TIMEOUT:.0f} s")
+        raise RuntimeError(f"the server did not listen within {timeout:.0f} s")
 
     def tail(self) -> str:
+        if self.log.closed:
+            return ""
         self.log.seek(0)
         return self.log.read()[-3000:].decode(errors="replace")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 10.0) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=IO_TIMEOUT)
@@ -1010,12 +1041,134 @@ def driver_case(spec: Metrics) -> Metrics:
         server.stop()
 
 
+def callgrind_missing() -> str | None:
+    """Why the `instructions` scenario cannot run here (None: it can)."""
+    for tool in ("valgrind", "callgrind_control"):  # both come with valgrind
+        if shutil.which(tool) is None:
+            return f"{tool} not installed"
+    return None
+
+
+def callgrind_control(pid: int, *options: str) -> None:
+    """`callgrind_control OPTIONS PID`: it talks to the valgrind in that process over vgdb and
+    returns once the command has run there (instrumentation switched, dump written)."""
+    proc = subprocess.run(
+        ["callgrind_control", *options, str(pid)],
+        capture_output=True,
+        text=True,
+        timeout=CALLGRIND_IO_TIMEOUT,
+        check=False,
+    )
+    if proc.returncode != 0 or "error" in proc.stdout.lower():
+        raise RuntimeError(
+            f"callgrind_control {' '.join(options)} failed ({proc.returncode}): "
+            + _short(proc.stdout + proc.stderr)
+        )
+
+
+def callgrind_total(files: Sequence[Path]) -> int:
+    """The instructions (`Ir`) in callgrind output files. Every dump writes one file (per
+    thread with `--separate-threads=yes`, not used here) holding what ran since the previous
+    dump, the counters zeroed after it: the files are disjoint parts, so their totals add up.
+    A file's `totals:` line is the sum of its cost lines; its `summary:` line (0 in
+    valgrind 3.19's dumps) is read only where there is no `totals:`."""
+    total = 0
+    for path in files:
+        totals = summary = None
+        with open(path, errors="replace") as f:
+            for line in f:
+                if line.startswith("totals:"):
+                    totals = int(line.split()[1])
+                elif line.startswith("summary:"):
+                    summary = int(line.split()[1])
+        total += totals if totals is not None else (summary or 0)
+    return total
+
+
+async def callgrind_drive(
+    url: str, era: str, sessions: int, warmup: int, calls: int, pid: int
+) -> float:
+    """Open the sessions, warm up (`warmup` calls each), switch callgrind's instrumentation on,
+    make `calls` calls on every session (all sessions at once, one call in flight on each),
+    switch it off; the seconds the measured calls took."""
+    clients = [RawMcpSession(url, era) for _ in range(sessions)]
+
+    async def run(client: RawMcpSession, count: int) -> None:
+        for _ in range(count):
+            text = await client.call("echo", {"message": MESSAGE})
+            if text != MESSAGE:
+                raise CallFailed(f"echo answered {_short(text)}")
+
+    try:
+        await asyncio.gather(*(client.open() for client in clients))
+        await asyncio.gather(*(run(client, warmup) for client in clients))
+        callgrind_control(pid, "--instr=on")  # every session idle, waiting: nothing in flight
+        t0 = time.monotonic()
+        await asyncio.gather(*(run(client, calls) for client in clients))
+        took = time.monotonic() - t0
+        callgrind_control(pid, "--instr=off")
+        return took
+    finally:
+        for client in clients:
+            client.close()
+
+
+def callgrind_case(spec: Metrics) -> Metrics:
+    """Scenario `instructions`: the server under callgrind (instrumentation off until the
+    measured calls), driven from this process; its instructions per `tools/call echo`."""
+    missing = callgrind_missing()
+    if missing:
+        return {"na": missing}
+    kind = KIND_BY_NAME[spec["kind"]]
+    folder = Path(tempfile.mkdtemp(prefix="http-bench-callgrind-"))
+    out = folder / "callgrind.out"
+    prefix = [
+        *("valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=no"),
+        f"--callgrind-out-file={out}",
+    ]
+    server = Server(kind, prefix=prefix)
+    try:
+        t0 = time.monotonic()
+        server.wait_ready(CALLGRIND_START_TIMEOUT)
+        started = time.monotonic() - t0
+        sessions: int = spec["sessions"]
+        calls: int = spec["calls"]
+        window = asyncio.run(
+            callgrind_drive(server.url, spec["era"], sessions, spec["warmup"], calls, server.pid)
+        )
+        # a dump now (instrumentation off since the last measured call: this part holds the
+        # measured calls and nothing else); the dump at exit adds the rest, about nothing
+        callgrind_control(server.pid, "--dump=measured")
+        server.stop(grace=CALLGRIND_IO_TIMEOUT)
+        files = sorted(folder.glob("callgrind.out*"))
+        instructions = callgrind_total(files)
+        if instructions <= 0:
+            return {"failed": f"callgrind counted no instructions ({len(files)} files)"}
+        return {
+            "instructions_per_call": instructions / (sessions * calls),
+            "calls": sessions * calls,
+            "sessions": sessions,
+            "window_s": window,
+            "case_s": time.monotonic() - t0,
+            "start_s": started,
+            "files": len(files),
+        }
+    except Exception as exc:
+        sys.stderr.write(server.tail())
+        return {"failed": f"{type(exc).__name__}: {_short(str(exc))}"}
+    finally:
+        server.stop(grace=CALLGRIND_IO_TIMEOUT)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def case_main(spec: Metrics) -> int:
     mode = spec["mode"]
     if mode == "load":
         metrics = load_case(spec)
     elif mode == "scale":
         metrics = scale_case(spec)
+    elif mode == "callgrind":
+        metrics = callgrind_case(spec)
     else:
         metrics = driver_case(spec)
     print(RESULT_PREFIX + json.dumps(metrics), flush=True)
@@ -1130,6 +1283,27 @@ def once_cases(args: argparse.Namespace) -> list[Case]:
             spec = {"mode": "churn", "kind": kind, "seconds": args.churn_seconds}
             timeout = START_TIMEOUT + args.churn_seconds + 300
             cases.append(Case(f"churn_{kind}", "churn", kind, spec, timeout))
+    return cases
+
+
+def instruction_cases(args: argparse.Namespace) -> list[Case]:
+    """Scenario `instructions`: once per kind and era (callgrind counts are deterministic)."""
+    cases: list[Case] = []
+    if "instructions" not in args.scenarios:
+        return cases
+    for era in ERAS:
+        for kind in args.kinds:
+            peer = kind in PEERS
+            spec = {
+                "mode": "callgrind",
+                "kind": kind,
+                "era": era,
+                "sessions": args.callgrind_sessions,
+                "calls": args.callgrind_calls[1 if peer else 0],
+                "warmup": args.callgrind_warmup[1 if peer else 0],
+            }
+            timeout = CALLGRIND_START_TIMEOUT + 4 * CALLGRIND_IO_TIMEOUT + 3600
+            cases.append(Case(f"instructions_{era}_{kind}", "instructions", kind, spec, timeout))
     return cases
 
 
@@ -1258,7 +1432,8 @@ def report(
     add(
         f"- {args.rounds} round{'s' if args.rounds != 1 else ''} of scenarios 1, 2 and 4 "
         "(every case a fresh case process, a fresh server process and fresh driver processes; "
-        "rounds interleaved, the order reversed every other round); scenarios 5 and 6 once "
+        "rounds interleaved, the order reversed every other round); the instructions "
+        "scenario (callgrind) once per kind and era, scenarios 5 and 6 once "
         f"per server after them. Cells are the median (min-max). Load cases: {args.warmup:g} s "
         f"warm-up, then a {args.seconds:g} s measured window (sleep tools: "
         f"{args.sleep_seconds:g} s); {args.drivers} driver process"
@@ -1314,9 +1489,42 @@ def report(
                 f"| {sessions} session{'s' if sessions != 1 else ''}: server instructions:u "
                 "per call (perf) | " + " | ".join(cells) + " |"
             )
+            if sessions == args.callgrind_sessions:
+                callgrind_row(scenario)
+        if args.callgrind_sessions not in args.sessions:
+            callgrind_row(scenario)
         add("")
 
+    def ir_cell(scenario: str, kind: str) -> str:
+        runs = r.runs(f"instructions_{scenario}_{kind}")
+        if not runs:
+            return "not run"
+        m = runs[0]
+        if "na" in m:
+            return f"n/a ({m['na']})"
+        if "failed" in m:
+            return f"failed ({m['failed']})"
+        return f"{m['instructions_per_call'] / 1000:.0f}k"
+
+    def callgrind_row(scenario: str) -> None:
+        if "instructions" not in args.scenarios:
+            return
+        cells = [ir_cell(scenario, kind) for kind in kinds]
+        add(
+            f"| {args.callgrind_sessions} sessions: server instructions per call (callgrind) | "
+            + " | ".join(cells)
+            + " |"
+        )
+
     targets: list[str] = []
+    no_count = ["no PMU"] if not use_perf else []
+    if "instructions" in args.scenarios and callgrind_missing():
+        no_count.append(str(callgrind_missing()))
+
+    def ir_value(scenario: str, kind: str) -> float | None:
+        runs = r.runs(f"instructions_{scenario}_{kind}")
+        value: float | None = runs[0].get("instructions_per_call") if runs else None
+        return value
 
     def load_targets(scenario: str, era: str) -> None:
         top = max(args.sessions)
@@ -1355,14 +1563,16 @@ def report(
             if ours_i and theirs_i:
                 i_ratio = statistics.median(theirs_i) / statistics.median(ours_i)
                 targets.append(
-                    f"| {era}, {top} sessions: server instructions per call, {title} / "
+                    f"| {era}, {top} sessions: server instructions per call (perf), {title} / "
                     f"fastestmcp | {ratio_cell(ours_i, theirs_i)} | >= 10x | "
                     f"{mark(i_ratio >= 10)} |"
                 )
+            elif ir_value(scenario, "fastestmcp") and ir_value(scenario, peer):
+                pass  # judged on callgrind's counts, in the rows of the instructions scenario
             else:
                 targets.append(
                     f"| {era}, {top} sessions: server instructions per call, {title} / "
-                    f"fastestmcp | n/a (no PMU); server CPU time per call instead: "
+                    f"fastestmcp | n/a ({'; '.join(no_count)}); server CPU time per call instead: "
                     f"{ratio_cell(cpu, their_cpu)} | >= 10x | "
                     f"{mark(cpu_ratio >= 10)} (CPU time) |"
                 )
@@ -1387,6 +1597,74 @@ def report(
                 f"| {shown} | >= 50 % | {mark(share >= 0.5)} |"
             )
 
+    def instructions_section() -> None:
+        n = args.callgrind_sessions
+        add(f"### Server instructions per `tools/call echo` (callgrind, {n} sessions)")
+        add("")
+        add(
+            "Every kind once per era (the counts are deterministic): the server under "
+            "`valgrind --tool=callgrind`, instrumentation switched on for the measured calls "
+            "only; see How to read it."
+        )
+        add("")
+        add(f"| Measurement | {header} |")
+        add("|---" * (len(kinds) + 1) + "|")
+        for scenario, era in ERAS.items():
+            add(
+                f"| {era}: server instructions per call | "
+                + " | ".join(ir_cell(scenario, kind) for kind in kinds)
+                + " |"
+            )
+            cells = []
+            for kind in kinds:
+                m = (r.runs(f"instructions_{scenario}_{kind}") or [{}])[0]
+                if "instructions_per_call" in m:
+                    cells.append(
+                        f"{m['calls']:,} calls in {m['window_s']:.0f} s (case {m['case_s']:.0f} s)"
+                    )
+                else:
+                    cells.append("-")
+            add(
+                f"| {era}: measured calls, their wall time under callgrind | "
+                + " | ".join(cells)
+                + " |"
+            )
+        add("")
+        if "fastestmcp" not in kinds:
+            return
+        top = max(args.sessions)
+        for scenario, era in ERAS.items():
+            ours = ir_value(scenario, "fastestmcp")
+            if ours is None:
+                targets.append(
+                    f"| {era}, {n} sessions: server instructions per call (fastestmcp) | "
+                    f"{ir_cell(scenario, 'fastestmcp')} | under about 460k | - |"
+                )
+                continue
+            targets.append(
+                f"| {era}, {n} sessions: server instructions per call (fastestmcp, callgrind) "
+                f"| {ours / 1000:.0f}k | under about 460k | {mark(ours <= IR_TARGET)} |"
+            )
+            for peer in PEERS:
+                theirs = ir_value(scenario, peer)
+                if peer not in kinds or theirs is None:
+                    continue
+                title = KIND_BY_NAME[peer].title
+                shown = (
+                    f"{theirs / ours:.1f}x (callgrind: {theirs / 1000:.0f}k / {ours / 1000:.0f}k)"
+                )
+                ours_cpu = r.values(f"{scenario}_fastestmcp_{top}", "server_cpu_us_per_call")
+                their_cpu = r.values(f"{scenario}_{peer}_{top}", "server_cpu_us_per_call")
+                if ours_cpu and their_cpu:
+                    shown += (
+                        f"; server CPU time per call at {top} sessions: "
+                        f"{ratio_cell(ours_cpu, their_cpu)}"
+                    )
+                targets.append(
+                    f"| {era}, {n} sessions: server instructions per call, {title} / "
+                    f"fastestmcp | {shown} | >= 10x | {mark(theirs / ours >= 10)} |"
+                )
+
     if "legacy" in args.scenarios:
         add("### 1. `tools/call echo`, 2025-11-25 era (sessions)")
         add("")
@@ -1397,6 +1675,9 @@ def report(
         add("")
         load_table("modern")
         load_targets("modern", "2026-07-28")
+
+    if "instructions" in args.scenarios:
+        instructions_section()
 
     if "sleep" in args.scenarios:
         add(f"### 4. Sleep tools, {SLEEP_SESSIONS} sessions, `seconds={SLEEP_SECONDS}`")
@@ -1631,6 +1912,7 @@ def report(
         "- Server CPU per call counts every thread of the server process (user + system, "
         "from `/proc/PID/stat`, 10 ms ticks) over the measured window."
     )
+    callgrind_ran = "instructions" in args.scenarios and not callgrind_missing()
     if use_perf:
         add(
             "- `instructions:u` per call: `perf stat -e instructions:u -p PID` around the "
@@ -1639,8 +1921,37 @@ def report(
     else:
         add(
             "- Instructions: `perf` cannot count `instructions:u` here (a VM without a "
-            'virtual PMU reports `<not supported>`): "n/a (no PMU)"; the CPU-time rows '
-            "stand in for it, and the instruction targets are judged on CPU time per call."
+            'virtual PMU reports `<not supported>`): "n/a (no PMU)". '
+            + (
+                "The instruction targets are judged on callgrind's counts instead (next "
+                "item); the CPU-time rows are still reported."
+                if callgrind_ran
+                else "The CPU-time rows stand in for it, and the instruction targets are "
+                "judged on CPU time per call."
+            )
+        )
+    if "instructions" in args.scenarios:
+        add(
+            "- Server instructions per call (callgrind): the server runs under "
+            "`valgrind --tool=callgrind --instr-atstart=no`, which counts every instruction "
+            "executed in user space by every thread of the server process (its `Ir`), as "
+            "`perf stat -e instructions:u` does, but by simulation, so the count is "
+            "deterministic (repeated runs agree within ~0.1 %) and needs no PMU. One driver "
+            f"process opens {args.callgrind_sessions} sessions (legacy: `initialize` + "
+            "`notifications/initialized`; 2026-07-28: none), makes "
+            f"{args.callgrind_warmup[0]} warm-up `echo` calls per session "
+            f"({args.callgrind_warmup[1]} for the peers; fastestmcp moves `echo` to its event "
+            "loop after 32 calls), then `callgrind_control --instr=on`, "
+            f"{args.callgrind_calls[0]} calls per session ({args.callgrind_calls[1]} for the "
+            "peers), all sessions at once with one call in flight each, "
+            "`callgrind_control --instr=off` and `--dump`; the dump's total / the calls. "
+            "Under callgrind the server runs about 50x slower, so it is saturated: with "
+            f"{args.callgrind_sessions} requests always waiting it handles more per event-loop "
+            "turn (larger batches) than a server that keeps up, and the count is the one of "
+            "that load point, not of a lightly loaded server. It matched the issue's "
+            "`perf` figures for the peers (legacy era, 64 sessions: the SDK 4.6 M against "
+            "the issue's 4.6 M, FastMCP 6.1 M against 5.9 M). The issue's absolute target "
+            "for fastestmcp is under about 460k instructions per call."
         )
     add(
         "- Session scale: RSS per session is (VmRSS at the checkpoint - VmRSS before the "
@@ -1684,6 +1995,13 @@ def report(
                 cells.append(f"{last['opened']:,} sessions in {last['open_s']:.1f} s")
             elif "cycles" in m:
                 cells.append(f"{m['cycles']:,} sessions in {m['elapsed']:.0f} s")
+            elif "instructions_per_call" in m:
+                cells.append(
+                    f"{m['instructions_per_call'] / 1000:.0f}k instructions per call "
+                    f"({m['calls']:,} calls, {m['case_s']:.0f} s)"
+                )
+            elif "na" in m:
+                cells.append(f"n/a ({m['na']})")
         add(f"| `{name}` | " + " | ".join(cells) + " |")
     return "\n".join(r.out) + "\n"
 
@@ -1713,6 +2031,10 @@ def parent(args: argparse.Namespace) -> int:
     use_perf = perf_available()
     if not use_perf:
         print("http: perf cannot count instructions:u here; skipping it", file=sys.stderr)
+    if "instructions" in args.scenarios and callgrind_missing():
+        print(
+            f"http: {callgrind_missing()}: the instructions scenario reports n/a", file=sys.stderr
+        )
     parts = ["python benchmarks/http_bench.py"]
     if args.quick:
         parts.append("--quick")
@@ -1735,6 +2057,14 @@ def parent(args: argparse.Namespace) -> int:
         parts.append(f"--scale-sizes {','.join(map(str, args.scale_sizes))}")
     if args.churn_seconds != args.defaults["churn_seconds"]:
         parts.append(f"--churn-seconds {args.churn_seconds:g}")
+    if args.callgrind_sessions != CALLGRIND_SESSIONS:
+        parts.append(f"--callgrind-sessions {args.callgrind_sessions}")
+    for flag, value, default in (
+        ("--callgrind-calls", args.callgrind_calls, args.defaults["callgrind_calls"]),
+        ("--callgrind-warmup", args.callgrind_warmup, args.defaults["callgrind_warmup"]),
+    ):
+        if value != default:
+            parts.append(f"{flag} {','.join(map(str, value))}")
     if args.write:
         parts.append(f"--write {args.write}")
     command = " ".join(parts)
@@ -1755,7 +2085,7 @@ def parent(args: argparse.Namespace) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-    for case in once_cases(args):
+    for case in [*instruction_cases(args), *once_cases(args)]:
         t0 = time.perf_counter()
         metrics = run_case(case)
         results.setdefault(case.name, []).append(metrics)
@@ -1801,6 +2131,19 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def _pair(text: str) -> tuple[int, int]:
+    """`A,B` (two counts >= 0), or `A` for both."""
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if len(values) == 1:
+        values *= 2
+    if len(values) != 2 or min(values) < 0:
+        raise argparse.ArgumentTypeError("expected OURS,PEERS: two counts >= 0")
+    return values[0], values[1]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3; quick: 1)")
@@ -1839,6 +2182,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="seconds after the deletions to read the RSS again (default 35)",
     )
     parser.add_argument("--churn-seconds", type=float, help="churn duration (default 60)")
+    parser.add_argument(
+        "--callgrind-calls",
+        type=_pair,
+        metavar="OURS,PEERS",
+        help="instructions scenario: measured calls per session, for fastestmcp and the "
+        "canned responder, then for FastMCP and the SDK (default 40,10; quick: 2,1)",
+    )
+    parser.add_argument(
+        "--callgrind-warmup",
+        type=_pair,
+        metavar="OURS,PEERS",
+        help="instructions scenario: warm-up calls per session before the measured ones "
+        "(default 100,20; quick: 1,1)",
+    )
+    parser.add_argument(
+        "--callgrind-sessions",
+        type=int,
+        default=CALLGRIND_SESSIONS,
+        help=f"instructions scenario: concurrent sessions (default {CALLGRIND_SESSIONS})",
+    )
     parser.add_argument("--write", metavar="PATH", help="also write the http section here")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -1865,6 +2228,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scale_cap": 20.0 if quick else 90.0,
         "scale_settle": 2.0 if quick else 35.0,
         "churn_seconds": 5.0 if quick else 60.0,
+        "callgrind_calls": (2, 1) if quick else (40, 10),
+        "callgrind_warmup": (1, 1) if quick else (100, 20),
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
@@ -1874,6 +2239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.scale_drivers = args.drivers
     if args.rounds < 1 or args.seconds <= 0 or args.drivers < 1 or args.scale_drivers < 1:
         parser.error("--rounds, --seconds, --drivers and --scale-drivers must be positive")
+    if args.callgrind_sessions < 1 or min(args.callgrind_calls) < 1:
+        parser.error("--callgrind-sessions and --callgrind-calls must be positive")
     return parent(args)
 
 

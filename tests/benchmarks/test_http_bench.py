@@ -4,7 +4,9 @@ out: their virtualenvs would download packages)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -146,6 +148,75 @@ def test_scale_with_one_driver_and_with_a_phase_capped() -> None:
     assert "| 25 sessions:" not in capped.stdout
 
 
+@pytest.mark.skipif(
+    shutil.which("valgrind") is None or shutil.which("callgrind_control") is None,
+    reason="valgrind (callgrind, callgrind_control) is not installed: the instructions "
+    "scenario would only report n/a",
+)
+@pytest.mark.timeout(400)
+def test_instructions_scenario_counts_instructions_under_callgrind() -> None:
+    proc = _run(
+        [
+            *("--quick", "--scenarios", "instructions", "--kinds", "fastestmcp,canned"),
+            *("--callgrind-sessions", "4", "--callgrind-calls", "3,1", "--callgrind-warmup", "10"),
+        ]
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    log, report = proc.stderr, proc.stdout
+    for era in ("legacy", "modern"):
+        for kind in ("fastestmcp", "canned"):
+            line = re.search(rf"once instructions_{era}_{kind}: (.*) \[", log)
+            assert line is not None, (era, kind, log[-3000:])
+            metrics = dict(part.split("=") for part in line.group(1).split(", "))
+            assert float(metrics["instructions_per_call"]) > 10_000  # a Python server's call
+            assert metrics["calls"] == "12"  # 4 sessions x 3 calls
+    assert "### Server instructions per `tools/call echo` (callgrind, 4 sessions)" in report
+    for era in ("2025-11-25", "2026-07-28"):
+        row = re.search(rf"\| {era}: server instructions per call \| (\d+)k \| (\d+)k \|", report)
+        assert row is not None, report
+        assert int(row.group(1)) > 0
+        assert int(row.group(2)) > 0
+        target = re.search(
+            rf"\| {era}, 4 sessions: server instructions per call \(fastestmcp, callgrind\) "
+            r"\| \d+k \| under about 460k \| \*\*(PASS|FAIL)\*\* \|",
+            report,
+        )
+        assert target is not None, report
+    assert "Server instructions per call (callgrind): the server runs under" in report
+    assert "--callgrind-calls 3,1 --callgrind-warmup 10,10" in report
+
+
+@pytest.mark.timeout(200)
+def test_instructions_scenario_without_valgrind_reports_na(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"  # a PATH with git (for the report's commit) and no valgrind
+    bin_dir.mkdir()
+    git = shutil.which("git")
+    if git is not None:
+        (bin_dir / "git").symlink_to(git)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--quick",
+            "--scenarios",
+            "instructions",
+            "--kinds",
+            "canned",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PATH": str(bin_dir)},
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "| 2025-11-25: server instructions per call | n/a (valgrind not installed) |" in (
+        proc.stdout
+    )
+    assert "once instructions_modern_canned: " in proc.stderr
+
+
 def test_unknown_scenario_is_refused() -> None:
     proc = _run(["--scenarios", "legacy,nonsense"])
     assert proc.returncode == 2
@@ -153,3 +224,6 @@ def test_unknown_scenario_is_refused() -> None:
     proc = _run(["--scale-drivers", "0"])
     assert proc.returncode == 2
     assert "--scale-drivers must be positive" in proc.stderr
+    proc = _run(["--callgrind-calls", "1,2,3"])
+    assert proc.returncode == 2
+    assert "OURS,PEERS" in proc.stderr
