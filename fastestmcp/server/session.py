@@ -24,6 +24,7 @@ import contextlib
 import contextvars
 import functools
 import secrets
+import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -76,6 +77,13 @@ _LIST_FIELDS = {
 _EMPTY = types.EmptyResult()
 _HANDLE_PREFIX = "handle:"
 _TIMER_CONTEXT = contextvars.Context()
+# `Op` name -> the interned name of its `_op_` method. CPython 3.11's type attribute cache keeps
+# a strong reference to the name of every lookup, in a slot chosen by the name's *address*: a
+# name built per call ("_op_" + name) stayed there, a small string in an allocator arena that
+# had been filled with sessions, until another lookup took the slot: 417 of them after 5,000
+# sessions had ended, out of reach of `gc`, among the blocks that kept those arenas in use.
+# (The names come from `Context`'s own operations: a handful.)
+_OP_ATTRS: dict[str, str] = {}
 _LISTEN_KINDS = {
     "notifications/tools/list_changed": "toolsListChanged",
     "notifications/prompts/list_changed": "promptsListChanged",
@@ -392,7 +400,9 @@ class SessionActor(LoopActor):
                 self._http = None
             return None
         if kind is Op:
-            return getattr(self, "_op_" + message.name)(*message.args)
+            name = message.name
+            attr = _OP_ATTRS.get(name) or _OP_ATTRS.setdefault(name, sys.intern("_op_" + name))
+            return getattr(self, attr)(*message.args)
         if kind is Closed:
             self.exit(NORMAL)
             return None

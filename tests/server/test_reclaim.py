@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 
 import fastestmcp
+from fastestmcp.server import session as session_module
 from fastestmcp.server.reclaim import Reclaimer
 from fastestmcp.transports.memory import MemoryConnection
 
@@ -37,6 +39,45 @@ def test_a_mass_end_schedules_one_reclaim_and_resets_the_peak() -> None:
     asyncio.run(main())
 
 
+def test_the_reclaim_waits_for_the_end_of_the_burst() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        reclaimer = Reclaimer(min_ended=10, delay=3600)  # the test fires the timer itself
+        for _ in range(30):
+            reclaimer.started()
+        for _ in range(20):  # below half of the peak: scheduled
+            reclaimer.ended(loop)
+        assert scheduled(reclaimer)
+        reclaimer.ended(loop)  # the burst goes on ...
+        reclaimer.reclaim()  # ... so when the time comes, the reclaim is put off
+        assert reclaimer.reclaims == 0
+        assert scheduled(reclaimer)
+        reclaimer.reclaim()  # nothing ended since: now
+        assert (reclaimer.reclaims, reclaimer.peak, reclaimer.live) == (1, 9, 9)
+        assert not scheduled(reclaimer)
+
+    asyncio.run(main())
+
+
+def test_a_trickle_of_ends_puts_the_reclaim_off_a_few_times_only() -> None:
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        reclaimer = Reclaimer(min_ended=10, delay=3600, max_put_off=3)
+        for _ in range(30):
+            reclaimer.started()
+        for _ in range(20):
+            reclaimer.ended(loop)
+        for _ in range(3):
+            reclaimer.ended(loop)
+            reclaimer.reclaim()
+            assert reclaimer.reclaims == 0
+        reclaimer.ended(loop)
+        reclaimer.reclaim()
+        assert reclaimer.reclaims == 1
+
+    asyncio.run(main())
+
+
 def test_ending_many_sessions_of_a_running_server_reclaims_once() -> None:
     app = fastestmcp.server("reclaim")
 
@@ -58,3 +99,27 @@ def test_ending_many_sessions_of_a_running_server_reclaims_once() -> None:
             time.sleep(0.01)
         assert handle.reclaimer.reclaims == 1
         assert handle.reclaimer.live == 0
+
+
+def test_context_operations_are_dispatched_by_one_interned_name_each() -> None:
+    # CPython's type attribute cache keeps a reference to the name of each lookup, in a slot
+    # chosen by the name's address: a method name built per operation ("_op_" + name) stayed
+    # there, hundreds of small strings scattered over the arenas sessions had filled, which
+    # kept those arenas from being freed after the sessions ended.
+    app = fastestmcp.server("ops")
+
+    @app.tool
+    async def touch(ctx: fastestmcp.Context) -> int:
+        await ctx.set_state("n", 1)
+        value: int = await ctx.get_state("n", 0)
+        return value
+
+    with fastestmcp.start(app) as handle:
+        conn = MemoryConnection.open(handle)
+        for _ in range(2):
+            conn.request("tools/call", {"name": "touch", "arguments": {}})
+        conn.close()
+    attrs = session_module._OP_ATTRS
+    assert {"get_state", "set_state"} <= attrs.keys()
+    for name, attr in attrs.items():
+        assert attr is sys.intern("_op_" + name)
