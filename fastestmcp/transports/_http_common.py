@@ -261,7 +261,11 @@ async def read_body(request: web.Request, limit: int) -> bytes | web.Response:
     if length is not None and length > limit:
         return _too_large(limit)
     if length is not None:  # bounded by the header: one read
-        body = await request.read()
+        content = request.content
+        if content.is_eof():  # all of it came with the headers (the usual small POST)
+            body = content.read_nowait()
+        else:
+            body = await request.read()
     else:  # chunked: count as it comes
         chunks: list[bytes] = []
         size = 0

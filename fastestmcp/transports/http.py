@@ -851,18 +851,17 @@ class StreamableHttpTransport:
 
     def _modern(self, request: web.Request, items: Sequence[Any]) -> bool:
         """Is this POST of the 2026-07-28 era (served statelessly by `post_modern`)?"""
-        session_header = SESSION_HEADER in request.headers
+        if SESSION_HEADER in request.headers:
+            return False  # a session's POST is legacy (`versions.era_of_http_request`)
         version_header = request.headers.get(VERSION_HEADER)
         requests = [item for item in items if isinstance(item, jsonrpc.Request)]
         if not requests:  # notifications or responses: modern only without any legacy sign
-            return not session_header and (
-                version_header is None or versions.is_modern(version_header.strip())
-            )
+            return version_header is None or versions.is_modern(version_header.strip())
         return any(
             versions.era_of_http_request(
                 item.method,
                 item.params,
-                session_header=session_header,
+                session_header=False,
                 version_header=version_header,
             )
             is versions.Era.MODERN
