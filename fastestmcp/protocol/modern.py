@@ -25,7 +25,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NoReturn
 
 import msgspec
 
@@ -137,7 +137,8 @@ def request_meta(
         UnsupportedProtocolVersion: The version is not a modern revision served here (-32022,
             with `data.supported` and `data.requested`; HTTP 400).
     """
-    if not isinstance(meta, Mapping):
+    # `type(...) is dict` first: decoded JSON is a dict, and an ABC isinstance check is not free.
+    if type(meta) is not dict and not isinstance(meta, Mapping):
         raise InvalidParams(
             "missing params._meta: a 2026-07-28 request carries "
             f"{versions.META_PROTOCOL_VERSION!r} and {versions.META_CLIENT_CAPABILITIES!r} in "
@@ -160,7 +161,7 @@ def request_meta(
     if not versions.is_modern(version):
         raise UnsupportedProtocolVersion.for_versions(version, versions.SUPPORTED_VERSIONS)
     raw_caps = meta.get(versions.META_CLIENT_CAPABILITIES)
-    if not isinstance(raw_caps, Mapping):
+    if type(raw_caps) is not dict and not isinstance(raw_caps, Mapping):
         raise InvalidParams(
             f"missing _meta[{versions.META_CLIENT_CAPABILITIES!r}]: every 2026-07-28 request "
             "declares the client's capabilities ({} for none)",
@@ -296,25 +297,25 @@ def check_standard_headers(
     Raises:
         HeaderMismatch: A header is missing or disagrees with the body (-32020; HTTP 400).
     """
-    _check_header(headers, "Mcp-Method", method, f"send 'Mcp-Method: {method}'", "the method")
+    sent = headers.get("mcp-method")
+    if sent is None or sent.strip() != method:  # messages built only for a mismatch
+        _mismatch(sent, "Mcp-Method", method, f"send 'Mcp-Method: {method}'", "the method")
     field = _NAME_OF.get(method)
     if field is None:
         return
     value = params.get(field) if params is not None else None
     if isinstance(value, str):  # else the params' own validation reports it
-        _check_header(headers, "Mcp-Name", value, f"{method} requests carry it", f"params.{field}")
+        sent = headers.get("mcp-name")
+        if sent is None or sent.strip() != value:
+            _mismatch(sent, "Mcp-Name", value, f"{method} requests carry it", f"params.{field}")
 
 
-def _check_header(
-    headers: Mapping[str, str], name: str, expected: str, how: str, what: str
-) -> None:
-    sent = headers.get(name.lower())
+def _mismatch(sent: str | None, name: str, expected: str, how: str, what: str) -> NoReturn:
     if sent is None:
         raise HeaderMismatch(f"the {name} header is missing; {how}")
-    if sent.strip() != expected:
-        raise HeaderMismatch(
-            f"the {name} header ({sent.strip()!r}) does not match {what} ({expected!r})"
-        )
+    raise HeaderMismatch(
+        f"the {name} header ({sent.strip()!r}) does not match {what} ({expected!r})"
+    )
 
 
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
