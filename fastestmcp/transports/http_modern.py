@@ -80,7 +80,8 @@ class ModernOutbox:
 
     def __init__(self, limit: int) -> None:
         self.frames: deque[bytes] = deque()
-        self.wake = asyncio.Event()
+        #: Made when the POST first waits: a quick request is answered before it would.
+        self.wake: asyncio.Event | None = None
         self.closed = False
         self.limit = limit
         self.queued = 0
@@ -97,11 +98,13 @@ class ModernOutbox:
             self.frames.clear()
         else:
             self.frames.append(frame)
-        self.wake.set()
+        if self.wake is not None:
+            self.wake.set()
 
     def close(self) -> None:
         self.closed = True
-        self.wake.set()
+        if self.wake is not None:
+            self.wake.set()
 
 
 class _Relay:
@@ -148,7 +151,8 @@ class Waiting:
         if not self.outboxes or self._loop is None:
             return  # nobody waits: no timer until somebody does
         for outbox in self.outboxes:
-            outbox.wake.set()
+            if outbox.wake is not None:
+                outbox.wake.set()
         self._timer = self._loop.call_later(DISCONNECT_CHECK, self._sweep)
 
 
@@ -274,11 +278,15 @@ async def _respond(
                 return transport._busy("the server is shutting down")
             await finish_sse(response)
             return response
-        outbox.wake.clear()
+        wake = outbox.wake
+        if wake is None:
+            wake = outbox.wake = asyncio.Event()
+        else:
+            wake.clear()
         waiting = transport._waiting
         waiting.add(outbox)
         try:
-            await outbox.wake.wait()
+            await wake.wait()
         finally:
             waiting.discard(outbox)
         if outbox.frames or outbox.closed or outbox.overflowed:
