@@ -23,8 +23,10 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import inspect
 import secrets
 import sys
+import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -75,6 +77,7 @@ _LIST_FIELDS = {
     "prompts/list": "prompts",
 }
 _EMPTY = types.EmptyResult()
+_get_ident = threading.get_ident
 _HANDLE_PREFIX = "handle:"
 _TIMER_CONTEXT = contextvars.Context()
 # `Op` name -> the interned name of its `_op_` method. CPython 3.11's type attribute cache keeps
@@ -415,9 +418,40 @@ class SessionActor(LoopActor):
         return super().on_receive(message)
 
     def request_op(self, name: str, *args: Any) -> LoopFuture[Any]:
-        """Send a `Context` operation to this session (thread-safe; see `Context`)."""
+        """Send a `Context` operation to this session (thread-safe; see `Context`).
+
+        From one of this session's own request tasks, while the session is idle (nothing
+        queued, no handler running), a sync operation is handled at once: the same handler the
+        message would reach, in the same order (there is nothing before it), without the two
+        loop iterations of an ask (`await ctx.get_state(...)` in an async tool). An exception
+        is the caller's answer either way.
+        """
+        if (
+            not self._busy
+            and not self._scheduled
+            and not self._dead
+            and not self.actor_inbox._q
+            and _get_ident() == self._thread_id
+            and LoopActor.current() is self
+        ):
+            method = self._sync_op(name)
+            if method is not None:
+                done: LoopFuture[Any] = LoopFuture()
+                try:
+                    done.set(method(*args))
+                except Exception as exc:
+                    done.set_exception(exc)
+                return done
         future: LoopFuture[Any] = self.actor_ref.ask(Op(name, args), block=False)
         return future
+
+    def _sync_op(self, name: str) -> Callable[..., Any] | None:
+        """The bound handler of operation `name` when it is a plain `def` (else None)."""
+        attr = _OP_ATTRS.get(name) or _OP_ATTRS.setdefault(name, sys.intern("_op_" + name))
+        method = getattr(self, attr, None)
+        if method is None or inspect.iscoroutinefunction(method):
+            return None
+        return cast("Callable[..., Any]", method)
 
     def _on_frame(self, data: bytes) -> None:
         self._last_activity = self._loop.time()

@@ -268,6 +268,7 @@ class _Stream:
     __slots__ = (
         "accepts_json",
         "accepts_sse",
+        "close_at",
         "close_requested",
         "closed",
         "conn",
@@ -300,6 +301,7 @@ class _Stream:
         self.seq = 0  # the last event number issued
         self.primed = False  # the client has an event id of it: it can resume
         self.close_requested = False  # SEP-1699: end the connection, keep the stream
+        self.close_at = 0  # ... after the events issued when it was asked (later: resumed)
 
     def queue(self, seq: int, frame: bytes, final: bool, limit: int) -> None:
         """Hand a frame to the connection holding the stream (if any)."""
@@ -486,6 +488,7 @@ class HttpOutbox:
         elif not (stream.primed or stream.frames or session.priming()):
             return False
         stream.close_requested = True
+        stream.close_at = stream.seq
         stream.wake.set()
         return True
 
@@ -930,6 +933,8 @@ class StreamableHttpTransport:
                     request.transport.close()
                 return response
             while stream.frames and stream.conn is conn:
+                if stream.close_requested and stream.frames[0][0] > stream.close_at:
+                    break  # issued after the close was asked: the resumed stream's (stored)
                 seq, frame, final = stream.frames.popleft()
                 stream.queued -= len(frame)
                 try:

@@ -584,11 +584,45 @@ def test_the_session_state_store_is_pluggable() -> None:
     try:
         conn = MemoryConnection.open(handle)
         conn.request("tools/call", {"name": "keep", "arguments": {"value": "x"}})
-        assert ("set", "v") in calls
+        # The session tells the store before it answers, so this ask queues behind the write.
         meta_and_state = handle.store.ask(("load", conn.session_id), timeout=5)
         assert meta_and_state[1] == {"v": "x"}
+        assert ("set", "v") in calls
         conn.close()
         assert handle.store.ask(("count",), timeout=5) == 0
         assert ("delete", conn.session_id) in calls
     finally:
         handle.stop()
+
+
+def test_state_operations_from_the_sessions_own_task_complete_at_once() -> None:
+    """An async handler's state operations are handled while it runs (the session is idle:
+    nothing else is queued), so their futures are done when they are returned; from a sync
+    handler in the tool pool they still travel as messages. Either way the values agree."""
+    app = fastestmcp.server("direct-ops")
+
+    @app.tool
+    async def bump(ctx: Context) -> list[Any]:
+        read = ctx.get_state("n", 0)
+        at_once = read.done()
+        n = await read
+        written = ctx.set_state("n", n + 1)
+        at_once = at_once and written.done()
+        await written
+        return [at_once, await ctx.get_state("n", 0)]
+
+    @app.tool
+    def bump_sync(ctx: Context) -> int:
+        n = ctx.get_state("n", 0).get(timeout=5)
+        ctx.set_state("n", n + 1).get(timeout=5)
+        return int(ctx.get_state("n", 0).get(timeout=5))
+
+    with fastestmcp.start(app) as handle:
+        conn = MemoryConnection.open(handle)
+        first = conn.request("tools/call", {"name": "bump", "arguments": {}})
+        assert first["structuredContent"]["result"] == [True, 1]
+        second = conn.request("tools/call", {"name": "bump_sync", "arguments": {}})
+        assert second["structuredContent"]["result"] == 2
+        third = conn.request("tools/call", {"name": "bump", "arguments": {}})
+        assert third["structuredContent"]["result"] == [True, 3]
+        conn.close()
