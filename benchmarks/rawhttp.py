@@ -32,6 +32,15 @@ MAX_LINE = 8 * 1024  # a longer chunk-size or trailer line is refused
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_CRLF, _TRAILERS, _EOF = range(7)
 
 
+def _find(data: bytes, end: bytes, pos: int, limit: int, what: str) -> int:
+    """Where `end` starts in `data` from `pos`, or -1 when it has not arrived yet; a line or
+    head that is already longer than `limit` without it is refused."""
+    found = data.find(end, pos)
+    if found < 0 and len(data) - pos > limit:
+        raise HttpError(f"{what} too long")
+    return found
+
+
 class HttpError(Exception):
     """A malformed response, or a connection lost before the response was complete."""
 
@@ -96,10 +105,8 @@ class ResponseParser:
         while pos < size:
             state = self._state
             if state == _HEAD:
-                end = data.find(b"\r\n\r\n", pos)
+                end = _find(data, b"\r\n\r\n", pos, MAX_HEAD, "response headers")
                 if end < 0:
-                    if size - pos > MAX_HEAD:
-                        raise HttpError("response headers too long")
                     break
                 self._head(data[pos:end], done)
                 pos = end + 4
@@ -117,10 +124,8 @@ class ResponseParser:
                 else:
                     self._state = _CHUNK_CRLF
             elif state == _CHUNK_SIZE:
-                eol = data.find(b"\r\n", pos)
+                eol = _find(data, b"\r\n", pos, MAX_LINE, "chunk-size line")
                 if eol < 0:
-                    if size - pos > MAX_LINE:
-                        raise HttpError("chunk-size line too long")
                     break
                 line = data[pos:eol]
                 pos = eol + 2
@@ -140,10 +145,8 @@ class ResponseParser:
                 pos += 2
                 self._state = _CHUNK_SIZE
             elif state == _TRAILERS:
-                eol = data.find(b"\r\n", pos)
+                eol = _find(data, b"\r\n", pos, MAX_LINE, "trailer line")
                 if eol < 0:
-                    if size - pos > MAX_LINE:
-                        raise HttpError("trailer line too long")
                     break
                 if eol == pos:  # the blank line that ends the trailers
                     self._finish(done)

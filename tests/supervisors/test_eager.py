@@ -5,24 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from pykka import ActorDeadError
 
 from supervisors import LoopActor, Runtime
-
-WAIT = 5.0
-
-
-def wait_until(predicate: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.005)
+from tests.supervisors.test_runtime import WAIT, wait_until
 
 
 class Log(LoopActor):
