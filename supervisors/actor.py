@@ -244,14 +244,7 @@ class LoopActorRef(SupervisableRef[A]):
             self.tell(message)
             return
         actor = inbox._actor
-        if (
-            actor is None
-            or inbox._q
-            or actor._scheduled
-            or actor._busy
-            or actor._dead
-            or _get_ident() != actor._thread_id
-        ):
+        if actor is None or not actor._idle_here():
             inbox.put(Envelope(message))
             return
         ref = _current_actor.get()
@@ -400,6 +393,16 @@ class LoopActor(pykka.Actor, Process):
         return fut
 
     # -- lifecycle ---------------------------------------------------------------------------
+
+    def _idle_here(self) -> bool:
+        """Called on this actor's loop thread, with nothing queued, no drain scheduled and no
+        handler running: a message handled now is handled in the order a `tell` would give
+        it (`LoopActorRef.tell_now`; fastestmcp's sessions answer their own tasks' sync
+        operations this way)."""
+        return (
+            not (self._busy or self._scheduled or self._dead or self.actor_inbox._q)
+            and _get_ident() == self._thread_id
+        )
 
     def _run_hook(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Call a hook inside this actor's context (entering it unless already inside)."""

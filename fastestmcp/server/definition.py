@@ -368,8 +368,8 @@ class Server:
             principal's session state (a scope per principal).
         sync_handlers: ``"auto"`` (default): sync handlers run in the thread pool, and a
             typed one without a ``Context`` parameter that has proved quick (32 runs in a
-            row under 0.2 ms) runs on the event loop, until one run there takes over 2 ms;
-            ``"thread"``: always in the pool.
+            row under 0.2 ms) runs on the event loop, until it proves slow there (three runs
+            over 2 ms within 1,000, or one over 50 ms); ``"thread"``: always in the pool.
 
     Raises:
         TypeError: A transport option (``host``, ``port``...: they belong to ``run()``)

@@ -26,7 +26,6 @@ import functools
 import inspect
 import secrets
 import sys
-import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -77,7 +76,6 @@ _LIST_FIELDS = {
     "prompts/list": "prompts",
 }
 _EMPTY = types.EmptyResult()
-_get_ident = threading.get_ident
 _HANDLE_PREFIX = "handle:"
 _TIMER_CONTEXT = contextvars.Context()
 # `Op` name -> the interned name of its `_op_` method. CPython 3.11's type attribute cache keeps
@@ -87,6 +85,15 @@ _TIMER_CONTEXT = contextvars.Context()
 # sessions had ended, out of reach of `gc`, among the blocks that kept those arenas in use.
 # (The names come from `Context`'s own operations: a handful.)
 _OP_ATTRS: dict[str, str] = {}
+#: `Op` name -> whether its handler is a plain `def` (see `SessionActor.request_op`).
+_SYNC_OPS: dict[str, bool] = {}
+
+
+def _op_attr(name: str) -> str:
+    """The interned name of the method that handles `Op` `name`."""
+    return _OP_ATTRS.get(name) or _OP_ATTRS.setdefault(name, sys.intern("_op_" + name))
+
+
 _LISTEN_KINDS = {
     "notifications/tools/list_changed": "toolsListChanged",
     "notifications/prompts/list_changed": "promptsListChanged",
@@ -403,9 +410,7 @@ class SessionActor(LoopActor):
                 self._http = None
             return None
         if kind is Op:
-            name = message.name
-            attr = _OP_ATTRS.get(name) or _OP_ATTRS.setdefault(name, sys.intern("_op_" + name))
-            return getattr(self, attr)(*message.args)
+            return getattr(self, _op_attr(message.name))(*message.args)
         if kind is Closed:
             self.exit(NORMAL)
             return None
@@ -426,14 +431,7 @@ class SessionActor(LoopActor):
         loop iterations of an ask (`await ctx.get_state(...)` in an async tool). An exception
         is the caller's answer either way.
         """
-        if (
-            not self._busy
-            and not self._scheduled
-            and not self._dead
-            and not self.actor_inbox._q
-            and _get_ident() == self._thread_id
-            and LoopActor.current() is self
-        ):
+        if self._idle_here() and LoopActor.current() is self:
             method = self._sync_op(name)
             if method is not None:
                 done: LoopFuture[Any] = LoopFuture()
@@ -447,11 +445,11 @@ class SessionActor(LoopActor):
 
     def _sync_op(self, name: str) -> Callable[..., Any] | None:
         """The bound handler of operation `name` when it is a plain `def` (else None)."""
-        attr = _OP_ATTRS.get(name) or _OP_ATTRS.setdefault(name, sys.intern("_op_" + name))
-        method = getattr(self, attr, None)
-        if method is None or inspect.iscoroutinefunction(method):
-            return None
-        return cast("Callable[..., Any]", method)
+        sync = _SYNC_OPS.get(name)
+        if sync is None:
+            found = getattr(type(self), _op_attr(name), None)
+            sync = _SYNC_OPS[name] = found is not None and not inspect.iscoroutinefunction(found)
+        return cast("Callable[..., Any]", getattr(self, _op_attr(name))) if sync else None
 
     def _on_frame(self, data: bytes) -> None:
         self._last_activity = self._loop.time()
@@ -623,21 +621,17 @@ class SessionActor(LoopActor):
         method: str | None = None,
     ) -> None:
         run = self._run(request_id, handler, params, ctx, method)
-        if not self._completes_at_once(handler, params):
-            task: asyncio.Task[None] | None = self.start_task(run)
-            self._requests[request_id] = (task, ctx)
-            if self._collecting is not None:
-                self._collecting.started.add(request_id)
-            return
-        # Eagerly: the call completes without suspending, so it costs no task and no loop
-        # iteration; its answer is sent before this returns. It is in `_requests` (without a
-        # task) while it runs.
-        self._requests[request_id] = (None, ctx)
+        # Eagerly when the call completes without suspending: no task and no loop iteration,
+        # its answer sent before this returns. It is in `_requests` (without a task) meanwhile.
+        eager = self._completes_at_once(handler, params)
+        task = None if eager else self.start_task(run)
+        self._requests[request_id] = (task, ctx)
         if self._collecting is not None:
             self._collecting.started.add(request_id)
-        task = self.start_task_eagerly(run)
-        if task is not None and request_id in self._requests:  # it suspended after all
-            self._requests[request_id] = (task, ctx)
+        if eager:
+            task = self.start_task_eagerly(run)
+            if task is not None and request_id in self._requests:  # it suspended after all
+                self._requests[request_id] = (task, ctx)
 
     def _completes_at_once(self, handler: Any, params: Any) -> bool:
         """A `tools/call` of a quick sync tool that runs on the loop (`components._invoke`),
