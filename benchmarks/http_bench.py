@@ -106,7 +106,7 @@ from urllib.parse import urlsplit
 import rawhttp
 import venvs
 from actors import git_commit, machine, percentile, write_section
-from stdio import _perf_count, perf_available
+from stdio import KIND_BY_NAME, KINDS, Kind, _perf_count, perf_available
 
 ROOT = Path(__file__).resolve().parent.parent
 THIS = Path(__file__).resolve()
@@ -169,21 +169,6 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log
 """
 
 
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    title: str
-    peer: str | None  # the virtualenv, for a peer
-    script: str | None  # relative to the repository; None: the canned responder
-
-
-KINDS: list[Kind] = [
-    Kind("fastestmcp", "fastestmcp (this checkout)", None, "benchmarks/bench_server.py"),
-    Kind("fastmcp", "FastMCP 4.1.6", "fastmcp", "benchmarks/peers/fastmcp_server.py"),
-    Kind("sdk", "official SDK (mcp 2.3.0)", "sdk", "benchmarks/peers/sdk_server.py"),
-    Kind("canned", "canned responder (driver ceiling)", None, None),
-]
-KIND_BY_NAME = {kind.name: kind for kind in KINDS}
 SERVERS = ["fastestmcp", "fastmcp", "sdk"]  # the kinds with real tools (not canned)
 SCENARIOS = ["legacy", "modern", "instructions", "sleep", "scale", "churn"]
 ERAS = {"legacy": LEGACY, "modern": MODERN}  # scenario (and RawMcpSession era) -> its date
