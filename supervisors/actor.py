@@ -42,7 +42,7 @@ import pykka
 import structlog
 from pykka import ActorDeadError
 from pykka._envelope import Envelope
-from pykka.messages import _ActorStop
+from pykka.messages import ProxyCall, ProxyGetAttr, ProxySetAttr, _ActorStop
 
 from supervisors._future import TIMED_OUT, AsyncioReply, LoopFuture, fail, timeouts_of
 from supervisors._process import Monitor, Process, process_of
@@ -82,6 +82,10 @@ _urn_counter = itertools.count(1)
 
 def _next_urn() -> str:
     return f"{_URN_PREFIX}{next(_urn_counter) & 0xFFFFFFFFFFFF:012x}"
+
+
+#: The messages of pykka's proxies (`ActorProxy`), handled by `pykka.Actor._handle_receive`.
+_PROXY_MESSAGES: Final = frozenset((ProxyCall, ProxyGetAttr, ProxySetAttr))
 
 
 class _Flag:
@@ -503,7 +507,12 @@ class LoopActor(pykka.Actor, Process):
                 return
             self._busy = True
             try:
-                result = self._handle_receive(message)
+                # pykka's `_handle_receive` tells its proxy messages apart from the actor's own
+                # with four isinstance checks; most messages are the actor's own.
+                if type(message) in _PROXY_MESSAGES:
+                    result = self._handle_receive(message)
+                else:
+                    result = self.on_receive(message)
             except Exception as exc:
                 self._busy = False
                 if not self._handler_failed(envelope, exc):

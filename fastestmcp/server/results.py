@@ -390,7 +390,12 @@ def tool_result(value: Any, output: OutputSchema | None = None) -> wire.CallTool
             content is missing or does not validate.
     """
     structured: dict[str, Any] | None
-    if isinstance(value, wire.CallToolResult):
+    if isinstance(value, str):  # the most common return first (no other branch takes a str)
+        structured = {"result": value} if output and output.wrapped else None
+        result = wire.CallToolResult(
+            content=[wire.TextContent(text=value)], structured_content=structured
+        )
+    elif isinstance(value, wire.CallToolResult):
         result = value
     elif isinstance(value, ToolResult):
         result = _explicit_tool_result(value)
@@ -403,11 +408,6 @@ def tool_result(value: Any, output: OutputSchema | None = None) -> wire.CallTool
         result = wire.CallToolResult(content=to_content_blocks(value))
     elif isinstance(value, bytes | bytearray | memoryview):
         result = wire.CallToolResult(content=[File(bytes(value)).to_content()])
-    elif isinstance(value, str):
-        structured = {"result": value} if output and output.wrapped else None
-        result = wire.CallToolResult(
-            content=[wire.TextContent(text=value)], structured_content=structured
-        )
     else:
         builtins, text = _data_text(value)
         if output is not None and output.wrapped:

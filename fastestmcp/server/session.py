@@ -721,6 +721,8 @@ class SessionActor(LoopActor):
         answers: dict[str, Any] = {}
         carried: dict[str, Any] = {}
         token = params.request_state
+        if token is None and not params.input_responses:  # a first round (most requests)
+            return InputRound(bind, answers, carried)
         if token is not None:
             try:
                 opened = self.server.state_sealer.unseal(token, bind)

@@ -857,6 +857,10 @@ class StreamableHttpTransport:
         if SESSION_HEADER in request.headers:
             return False  # a session's POST is legacy (`versions.era_of_http_request`)
         version_header = request.headers.get(VERSION_HEADER)
+        if version_header is not None and versions.is_modern(version_header.strip()):
+            # A modern header makes every request modern whatever its `_meta` says
+            # (`era_of_http_request`; a mismatch is the modern validation's -32020): no decode.
+            return True
         requests = [item for item in items if isinstance(item, jsonrpc.Request)]
         if not requests:  # notifications or responses: modern only without any legacy sign
             return version_header is None or versions.is_modern(version_header.strip())
