@@ -539,10 +539,8 @@ class SessionActor(LoopActor):
     def _on_request(self, request: jsonrpc.Request) -> None:
         request_id, method = request.id, request.method
         if self.stateless or (
-            versions.era_of_request(
-                method, request.params, legacy_session=self.meta.protocol_version is not None
-            )
-            is versions.Era.MODERN
+            self.meta.protocol_version is None  # (in a legacy session: legacy, no decode)
+            and versions.era_of_request(method, request.params) is versions.Era.MODERN
         ):
             self._on_modern_request(request)
             return

@@ -155,6 +155,7 @@ def _protect_address(address: str) -> bool:
 
 #: Entries of an `OriginPolicy`'s memo of decisions.
 MEMO_SIZE = 256
+_UNKNOWN: Any = object()  # not in the memo yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,9 +211,8 @@ class OriginPolicy:
         local = sockname[0] if isinstance(sockname, tuple) and sockname else repr(sockname)
         key = (host, origin, str(local))
         memo = self._memo
-        if key in memo:
-            refused = memo[key]
-        else:
+        refused = memo.get(key, _UNKNOWN)
+        if refused is _UNKNOWN:
             refused = self.refusal(host, origin, sockname)
             if len(memo) >= MEMO_SIZE:
                 memo.clear()

@@ -291,7 +291,8 @@ class _Stream:
         self.accepts_sse = accepts_sse
         #: (seq, frame, final) not yet written by the connection holding the stream.
         self.frames: deque[tuple[int, bytes, bool]] = deque()
-        self.wake = asyncio.Event()
+        #: Made when a connection first waits for the stream: most answers come before.
+        self.wake: asyncio.Event | None = None
         self.queued = 0
         self.final_seen = False
         self.closed = False  # the session ended: no more frames will come
@@ -317,7 +318,21 @@ class _Stream:
             )
         else:
             self.frames.append((seq, frame, final))
-        self.wake.set()
+        self.notify()
+
+    def notify(self) -> None:
+        """Wake the connection waiting for the stream, if one waits."""
+        if self.wake is not None:
+            self.wake.set()
+
+    def waiter(self) -> asyncio.Event:
+        """The (cleared) event to wait on for the stream's next change."""
+        wake = self.wake
+        if wake is None:
+            wake = self.wake = asyncio.Event()
+        else:
+            wake.clear()
+        return wake
 
     def detach(self, conn: object) -> None:
         """Connection `conn` no longer writes the stream (what it had not written is stored)."""
@@ -329,7 +344,7 @@ class _Stream:
 
     def close(self) -> None:
         self.closed = True
-        self.wake.set()
+        self.notify()
 
 
 class _Standalone:
@@ -462,7 +477,7 @@ class HttpOutbox:
         """The final frame is out: the stream takes no more frames (it stays resumable)."""
         session = self._session
         stream.final_seen = True
-        stream.wake.set()
+        stream.notify()
         for request_id in stream.request_ids:
             if session.streams.get(request_id) is stream:
                 del session.streams[request_id]
@@ -489,7 +504,7 @@ class HttpOutbox:
             return False
         stream.close_requested = True
         stream.close_at = stream.seq
-        stream.wake.set()
+        stream.notify()
         return True
 
     def _batch_stream(self, frame: bytes) -> _Stream | None:
@@ -914,8 +929,7 @@ class StreamableHttpTransport:
                 if self._closing:
                     return self._busy("the server is shutting down")
                 return _session_not_found()
-            stream.wake.clear()
-            await stream.wake.wait()
+            await stream.waiter().wait()
 
     async def _pump(
         self,
@@ -962,12 +976,12 @@ class StreamableHttpTransport:
                 break
             if stream.closed or stream.final_seen:
                 break
-            stream.wake.clear()  # no await since the last check: no wake-up missed
+            wake = stream.waiter()  # no await since the last check: no wake-up missed
             if deadline is None or close_after is None:
-                await stream.wake.wait()
+                await wake.wait()
                 continue
             try:
-                await asyncio.wait_for(stream.wake.wait(), max(deadline - loop.time(), 0.0))
+                await asyncio.wait_for(wake.wait(), max(deadline - loop.time(), 0.0))
             except TimeoutError:
                 if stream.primed:  # the client can come back
                     log.debug("closing an SSE stream (close_sse_after)", session_id=session.id)
@@ -1128,7 +1142,7 @@ class StreamableHttpTransport:
         stream.close_requested = False
         stream.frames = deque((number, frame, False) for number, frame in replay)
         stream.queued = sum(len(frame) for _, frame in replay)
-        stream.wake.set()
+        stream.notify()
         try:
             response = await self._start_sse(request, headers, session, stream_id, seq)
             return await self._pump(request, response, session, stream, conn)
