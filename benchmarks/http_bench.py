@@ -97,10 +97,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
 import rawhttp
@@ -124,6 +124,7 @@ CHURN_LOOPS = 8
 WARMUP_SESSIONS = 20
 CALLGRIND_SESSIONS = 64  # the issue's load point
 IR_TARGET = 460_000  # the issue: fastestmcp's server instructions per call, "under about 460k"
+T = TypeVar("T")
 CALLGRIND_START_TIMEOUT = 600.0  # a server starts (imports) ~50x slower under valgrind
 CALLGRIND_IO_TIMEOUT = 120.0
 
@@ -359,7 +360,7 @@ class RawMcpSession(McpSession):
     """An `McpSession` over a `rawhttp.HttpConnection` of its own (one keep-alive connection,
     requests encoded by hand) instead of aiohttp: the load cases' driver, cheap per call."""
 
-    def __init__(self, url: str, era: str) -> None:
+    def __init__(self, url: str, era: str, conn: rawhttp.HttpConnection | None = None) -> None:
         super().__init__(None, url, era)
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port
@@ -367,7 +368,7 @@ class RawMcpSession(McpSession):
             raise ValueError(f"not an http://HOST:PORT/ URL: {url}")
         self.host = f"{host}:{port}"
         self.path = parts.path or "/"
-        self.conn = rawhttp.HttpConnection(host, port, IO_TIMEOUT)
+        self.conn = conn if conn is not None else rawhttp.HttpConnection(host, port, IO_TIMEOUT)
 
     def encode(self, method: str, body: bytes, headers: dict[str, str]) -> bytes:
         head = rawhttp.encode_head(method, self.path, self.host, headers)
@@ -537,80 +538,102 @@ async def scale_worker(spec: Metrics) -> Metrics:
     case process's commands, one line each on stdin, each answered with one line on stdout
     (`DONE ...`, or `FAILED reason` and exit): `OPEN n deadline` (open sessions until this
     driver holds n), `VERIFY deadline` (ask every session `remember` again), `DELETE deadline`
-    and `END`. The case process reads the server's RSS between the commands."""
+    and `END`. The case process reads the server's RSS between the commands.
+
+    The sessions share `limit` keep-alive `rawhttp` connections (a session is only its id: any
+    connection carries its requests), one request in flight on each: the opening rate is the
+    server's, not aiohttp's client's (which cost more per request than the servers)."""
     url: str = spec["url"]
     limit: int = spec["limit"]
     driver: int = spec["driver"]
-    async with _client(limit) as http:
+    lanes = [RawMcpSession(url, "legacy").conn for _ in range(limit)]
 
-        async def warm(_: int) -> None:
-            session = McpSession(http, url, "legacy")
-            await session.open()
-            await session.call("remember", {"value": "warm"})
-            await session.delete()
-
-        sessions: list[McpSession] = []
-        values: dict[int, str] = {}  # id(session) -> the value its first `remember` stored
-
-        async def open_one(i: int) -> None:
-            session = McpSession(http, url, "legacy")
-            await session.open()
-            value = f"v{driver}.{i}"
-            before = await session.call("remember", {"value": value})
-            if before != "":
-                raise CallFailed(f"a new session's remember returned {before!r}, not ''")
-            sessions.append(session)
-            values[id(session)] = value
-
-        async def verify_all(deadline: float) -> str:
-            answered = 0
-            mismatched = 0
-
-            async def verify(session: McpSession) -> None:
-                nonlocal answered, mismatched
-                if await session.call("remember", {"value": "again"}) == values[id(session)]:
-                    answered += 1
-                else:
-                    mismatched += 1
-
-            verified = await _bounded(sessions, verify, limit, deadline)
-            return f"DONE {verified} {answered} {mismatched}"
-
-        async def delete_all(deadline: float) -> str:
-            deleted = 0
-
-            async def delete(session: McpSession) -> None:
-                nonlocal deleted
-                if await session.delete() in (200, 202, 204):
-                    deleted += 1
-
-            await _bounded(sessions, delete, limit, deadline)
-            return f"DONE {deleted}"
-
-        async def step(words: list[str]) -> str:
-            if words[0] == "OPEN":
-                target, deadline = int(words[1]), float(words[2])
-                await _bounded(list(range(len(sessions), target)), open_one, limit, deadline)
-                return f"DONE {len(sessions)}"
-            if words[0] == "VERIFY":
-                return await verify_all(float(words[1]))
-            if words[0] == "DELETE":
-                return await delete_all(float(words[1]))
-            raise ValueError(f"unknown command {words[0]!r}")
-
+    async def on_lane(session: RawMcpSession, op: Callable[[], Awaitable[T]]) -> T:
+        conn = lanes.pop()  # `_bounded` runs at most `limit` operations at once
+        session.conn = conn
         try:
-            warmup = list(range(spec["warmup"]))
-            await _bounded(warmup, warm, min(8, limit), time.monotonic() + spec["cap"])
-            print("READY", flush=True)
-            while True:
-                words = (await _read_line(sys.stdin)).split()
-                if not words or words[0] == "END":
-                    break
-                print(await step(words), flush=True)
-        except CallFailed as exc:
-            print(f"FAILED {exc}", flush=True)
-        except Exception as exc:
-            print(f"FAILED {type(exc).__name__}: {_short(str(exc))}", flush=True)
+            return await op()
+        finally:
+            lanes.append(conn)
+
+    async def opened(value: str) -> RawMcpSession:
+        session = RawMcpSession(url, "legacy", conn=lanes[-1])  # (its lane is lent on each use)
+
+        async def handshake() -> str:
+            await session.open()
+            return await session.call("remember", {"value": value})
+
+        before = await on_lane(session, handshake)
+        if before != "":
+            raise CallFailed(f"a new session's remember returned {before!r}, not ''")
+        return session
+
+    async def warm(_: int) -> None:
+        session = await opened("warm")
+        await on_lane(session, session.delete)
+
+    sessions: list[RawMcpSession] = []
+    values: dict[int, str] = {}  # id(session) -> the value its first `remember` stored
+
+    async def open_one(i: int) -> None:
+        value = f"v{driver}.{i}"
+        session = await opened(value)
+        sessions.append(session)
+        values[id(session)] = value
+
+    async def verify_all(deadline: float) -> str:
+        answered = 0
+        mismatched = 0
+
+        async def verify(session: RawMcpSession) -> None:
+            nonlocal answered, mismatched
+            again = await on_lane(session, lambda: session.call("remember", {"value": "again"}))
+            if again == values[id(session)]:
+                answered += 1
+            else:
+                mismatched += 1
+
+        verified = await _bounded(sessions, verify, limit, deadline)
+        return f"DONE {verified} {answered} {mismatched}"
+
+    async def delete_all(deadline: float) -> str:
+        deleted = 0
+
+        async def delete(session: RawMcpSession) -> None:
+            nonlocal deleted
+            if await on_lane(session, session.delete) in (200, 202, 204):
+                deleted += 1
+
+        await _bounded(sessions, delete, limit, deadline)
+        return f"DONE {deleted}"
+
+    async def step(words: list[str]) -> str:
+        if words[0] == "OPEN":
+            target, deadline = int(words[1]), float(words[2])
+            await _bounded(list(range(len(sessions), target)), open_one, limit, deadline)
+            return f"DONE {len(sessions)}"
+        if words[0] == "VERIFY":
+            return await verify_all(float(words[1]))
+        if words[0] == "DELETE":
+            return await delete_all(float(words[1]))
+        raise ValueError(f"unknown command {words[0]!r}")
+
+    try:
+        warmup = list(range(spec["warmup"]))
+        await _bounded(warmup, warm, min(8, limit), time.monotonic() + spec["cap"])
+        print("READY", flush=True)
+        while True:
+            words = (await _read_line(sys.stdin)).split()
+            if not words or words[0] == "END":
+                break
+            print(await step(words), flush=True)
+    except CallFailed as exc:
+        print(f"FAILED {exc}", flush=True)
+    except Exception as exc:
+        print(f"FAILED {type(exc).__name__}: {_short(str(exc))}", flush=True)
+    finally:
+        for conn in lanes:
+            conn.close()
     return {}
 
 
