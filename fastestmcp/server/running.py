@@ -25,7 +25,7 @@ from fastestmcp.protocol import types
 from fastestmcp.server.dependencies import enter_lifespans
 from fastestmcp.server.outbox import Outbox
 from fastestmcp.server.reclaim import Reclaimer
-from fastestmcp.server.session import SessionActor, SessionServices, SessionSink
+from fastestmcp.server.session import FreshStart, SessionActor, SessionServices, SessionSink
 from supervisors import (
     ChildSpec,
     DynamicSupervisor,
@@ -246,13 +246,16 @@ class ServerHandle:
         stateless: bool = False,
         state_id: str | None = None,
         principal: Any = None,
+        fresh: bool = False,
     ) -> LoopFuture[tuple[str, SessionSink]]:
         """Start a session actor writing to `outbox`; resolves to (session id, its sink).
 
         Thread-safe. The sink is what the transport feeds frames (and `closed()`) to.
         `stateless=True` starts the actor of one 2026-07-28 request (temporary: it is not
         restarted, and keeps nothing when it ends); its session state is the scope
-        `state_id` (a principal's), if any.
+        `state_id` (a principal's), if any. `fresh=True`: `session_id` was just minted, so
+        nothing is stored under it and the first start does not look (a session id made here
+        is fresh too).
         """
         # A stateless request actor's id is never shown to a client: a counter will do.
         sid = session_id or (f"r{next(self._request_ids)}" if stateless else secrets.token_hex(16))
@@ -266,10 +269,12 @@ class ServerHandle:
             except BaseException as exc:
                 out.set_exception(exc)
                 return
+            # (A request actor's state is a shared scope's, never fresh.)
+            first = FreshStart() if not stateless and (fresh or session_id is None) else None
             spec = ChildSpec(
                 id=name,
                 start=SessionActor,
-                args=(services, sid, outbox, transport, stateless, state_id, principal),
+                args=(services, sid, outbox, transport, stateless, state_id, principal, first),
                 restart="temporary" if stateless else "transient",
                 name=name,
             )

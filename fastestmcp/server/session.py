@@ -199,6 +199,23 @@ def _modern_view(params: Any) -> _ModernView:
         return _NO_PARAMS  # the params decode names what is wrong
 
 
+class FreshStart:
+    """Given to the first start of a session whose id was just minted (nothing can be stored
+    under it yet): that start skips loading its state from the store, an ask that would make
+    every session's start asynchronous. The token is in the session's child spec, so a restart
+    after a crash finds it used and loads what the session had saved."""
+
+    __slots__ = ("used",)
+
+    def __init__(self) -> None:
+        self.used = False
+
+    def take(self) -> bool:
+        """True the first time (the first start), False ever after."""
+        first, self.used = not self.used, True
+        return first
+
+
 class SessionActor(LoopActor):
     """One MCP session; see the module comment.
 
@@ -214,6 +231,7 @@ class SessionActor(LoopActor):
         "_batch_of",
         "_collecting",
         "_ended",
+        "_fresh",
         "_http",
         "_idle_timer",
         "_last_activity",
@@ -243,6 +261,7 @@ class SessionActor(LoopActor):
         stateless: bool = False,
         state_id: str | None = None,
         principal: Any = None,
+        fresh: FreshStart | None = None,
     ) -> None:
         super().__init__()
         #: Who is calling (the transport's principal hook), for `ctx.principal`.
@@ -272,6 +291,7 @@ class SessionActor(LoopActor):
         self._collecting: _Collected | None = None
         self._idle_timer: asyncio.TimerHandle | None = None
         self._last_activity = 0.0
+        self._fresh = fresh
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -283,7 +303,8 @@ class SessionActor(LoopActor):
         reclaimer = self.services.reclaimer
         if reclaimer is not None and not self.stateless:
             reclaimer.started()
-        if self.state_id is not None:
+        fresh, self._fresh = self._fresh, None  # (a restart gets the used token anew)
+        if self.state_id is not None and not (fresh is not None and fresh.take()):
             return self._load_state(self.state_id)
         return None
 

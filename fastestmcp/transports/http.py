@@ -750,6 +750,7 @@ class StreamableHttpTransport:
                 transport=TRANSPORT_NAME,
                 session_id=session.id,
                 principal=session.principal,
+                fresh=True,  # just minted
             )  # the session supervisor answers every start: no timer of our own
         except MaxChildrenError:
             return self._busy(f"the server has its maximum of {limit} sessions open")

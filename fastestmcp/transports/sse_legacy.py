@@ -284,7 +284,10 @@ class SseTransport:
         session = _SseSession(secrets.token_hex(16))
         try:
             _, sink = await handle.open_session(
-                SseOutbox(self, session), transport=TRANSPORT_NAME, session_id=session.id
+                SseOutbox(self, session),
+                transport=TRANSPORT_NAME,
+                session_id=session.id,
+                fresh=True,  # just minted
             )  # the session supervisor answers every start: no timer of our own
         except MaxChildrenError:
             return self._busy(f"the server has its maximum of {limit} sessions open")

@@ -264,7 +264,7 @@ class WebSocketTransport:
         outbox = WebSocketOutbox(connection, sid, self.options.max_queued_bytes)
         try:
             _, sink = await handle.open_session(
-                outbox, transport=TRANSPORT_NAME, session_id=sid
+                outbox, transport=TRANSPORT_NAME, session_id=sid, fresh=True
             )  # the session supervisor answers every start: no timer of our own
         except MaxChildrenError:
             await connection.close(1013, "the server has its maximum of sessions open")

@@ -188,6 +188,29 @@ def test_a_killed_session_restarts_under_its_id_with_state_and_negotiation_intac
     conn.close()
 
 
+def test_a_fresh_session_starts_without_the_store_and_its_restart_loads_from_it(
+    handle, monkeypatch
+):
+    loads: list[str] = []
+    original = SessionActor._load
+
+    async def load(self: SessionActor, state_id: str) -> bool:
+        loads.append(state_id)
+        return await original(self, state_id)
+
+    monkeypatch.setattr(SessionActor, "_load", load)
+    conn = MemoryConnection.open(handle, protocol_version="2025-03-26")
+    call(conn, "state_set", key="n", value=7)
+    assert loads == []  # a session id just minted has nothing stored under it
+    name = session_name(handle, conn)
+    old = handle.runtime.whereis(name)
+    handle.runtime.kill(old)
+    wait_restarted(handle, name, old)
+    assert call(conn, "state_get", key="n") == 7
+    assert loads == [conn.session_id]  # the restart found its start token used
+    conn.close()
+
+
 def _crash_on(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the session actor crash (a bug in its own state machine) on a notification."""
     original = SessionActor._on_notification
