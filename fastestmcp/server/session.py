@@ -199,6 +199,24 @@ def _modern_view(params: Any) -> _ModernView:
         return _NO_PARAMS  # the params decode names what is wrong
 
 
+@functools.lru_cache(maxsize=64)  # every initialize asks; the answers are few and immutable
+def _capabilities(
+    tools: bool, resources: bool, prompts: bool, completions: bool, version: str
+) -> types.ServerCapabilities:
+    return server_capabilities(
+        tools=tools,
+        tools_list_changed=tools,
+        resources=resources,
+        resources_subscribe=resources,
+        resources_list_changed=resources,
+        prompts=prompts,
+        prompts_list_changed=prompts,
+        logging=True,
+        completions=completions,
+        protocol_version=version,
+    )
+
+
 class FreshStart:
     """Given to the first start of a session whose id was just minted (nothing can be stored
     under it yet): that start skips loading its state from the store, an ask that would make
@@ -356,7 +374,7 @@ class SessionActor(LoopActor):
         self._count_end()
         self._fail_inflight("the session ended")
         if not self.stateless:
-            self.services.store.tell(("delete", self.session_id))
+            self.services.store.tell_now(("delete", self.session_id))
         self.outbox.close()
 
     def _count_end(self) -> None:
@@ -393,9 +411,11 @@ class SessionActor(LoopActor):
     def _save_meta(self) -> None:
         # A session's negotiated parameters stay under its own id (even when a state handle
         # became its state scope); a stateless actor keeps its visibility rules in its scope.
+        # (Every write to the store is a `tell_now`: the store is idle nearly always, and a
+        # write handled on the spot saves a loop callback; the order of writes is the same.)
         meta_id = self.state_id if self.stateless else self.session_id
         if meta_id is not None:
-            self.services.store.tell(("meta", meta_id, self.meta))
+            self.services.store.tell_now(("meta", meta_id, self.meta))
 
     def _state_id(self) -> str:
         """Where state goes; a modern request without a scope gets a clear error."""
@@ -946,20 +966,12 @@ class SessionActor(LoopActor):
     def capabilities(self, version: str) -> types.ServerCapabilities:
         """What this server offers, advertising only what exists."""
         server = self.server
-        tools = bool(server.tools)
-        resources = bool(server.resources or server.resource_templates)
-        prompts = bool(server.prompts)
-        return server_capabilities(
-            tools=tools,
-            tools_list_changed=tools,
-            resources=resources,
-            resources_subscribe=resources,
-            resources_list_changed=resources,
-            prompts=prompts,
-            prompts_list_changed=prompts,
-            logging=True,
-            completions=server.has_completions,
-            protocol_version=version,
+        return _capabilities(
+            bool(server.tools),
+            bool(server.resources or server.resource_templates),
+            bool(server.prompts),
+            server.has_completions,
+            version,
         )
 
     # -- subscriptions/listen (2026-07-28) --------------------------------------------------
@@ -1050,13 +1062,13 @@ class SessionActor(LoopActor):
     def _op_set_state(self, key: str, value: Any) -> None:
         state_id = self._state_id()
         self.state[key] = value
-        self.services.store.tell(("set", state_id, key, value))
+        self.services.store.tell_now(("set", state_id, key, value))
 
     def _op_delete_state(self, key: str) -> None:
         state_id = self._state_id()
         if key in self.state:  # a stored None is a value too: delete it in the store as well
             del self.state[key]
-            self.services.store.tell(("del", state_id, key))
+            self.services.store.tell_now(("del", state_id, key))
 
     def _op_new_handle(self) -> str:
         """Mint a state handle; a stateless request actor takes it as its scope (empty).
@@ -1066,7 +1078,7 @@ class SessionActor(LoopActor):
         """
         handle = "h_" + secrets.token_urlsafe(24)
         scope = _HANDLE_PREFIX + handle
-        self.services.store.tell(("meta", scope, None))
+        self.services.store.tell_now(("meta", scope, None))
         if self.stateless:
             self.state_id = scope
             self.state = {}

@@ -839,8 +839,9 @@ class StreamableHttpTransport:
         sink = session.sink
         assert sink is not None
         info = _http_info(request)
-        if not request_ids:  # notifications and responses only
-            sink.frame(body, info)
+        single = None if isinstance(decoded, jsonrpc.Batch) else decoded
+        if not request_ids:  # notifications and responses only: handled now when it is idle
+            sink.frame(body, info, decoded=single, now=True)
             return web.Response(status=202, headers={SESSION_HEADER: session.id})
 
         for request_id in request_ids:
@@ -859,7 +860,6 @@ class StreamableHttpTransport:
             session.streams[request_id] = stream
         self._in_flight += 1
         try:
-            single = None if isinstance(decoded, jsonrpc.Batch) else decoded
             sink.frame(body, info, decoded=single, now=True)
             return await self._respond(request, session, stream, conn, opens)
         finally:
