@@ -1,9 +1,10 @@
-"""The Structs against the official MCP JSON schemas (2025-11-25 and 2025-06-18).
+"""The Structs against the official MCP JSON schemas (2025-06-18, 2025-11-25 and 2026-07-28).
 
 Two checks: instances with every field set encode to JSON that the matching schema
 definition accepts, and every Struct has exactly the members its definition lists (no
-missing fields, no invented ones). The schemas live next to the repository in
-``../shared/spec/<version>/schema.json``; the tests skip when that folder is absent.
+missing fields, no invented ones). The schemas are the specification's own
+``schema/<version>/schema.json`` files, kept unchanged in ``tests/protocol/schemas/``
+so that the checks run wherever the repository is checked out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema  # type: ignore[import-untyped]
 import msgspec
 import pytest
 
@@ -20,16 +22,12 @@ from fastestmcp.protocol import jsonrpc
 from fastestmcp.protocol import types as t
 from fastestmcp.protocol.errors import InvalidParams
 
-jsonschema = pytest.importorskip("jsonschema")
-
-SPEC_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "spec"
+SPEC_DIR = Path(__file__).resolve().parent / "schemas"
 
 
 @cache
 def _schema(version: str) -> dict[str, Any]:
     path = SPEC_DIR / version / "schema.json"
-    if not path.is_file():
-        pytest.skip(f"MCP schema {version} not found at ../shared/spec (outside the repo)")
     loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return loaded
 
