@@ -321,7 +321,7 @@ class SessionActor(LoopActor):
         reclaimer = self.services.reclaimer
         if reclaimer is not None and not self.stateless:
             reclaimer.started()
-        fresh, self._fresh = self._fresh, None  # (a restart gets the used token anew)
+        fresh = self._fresh  # (a restart gets the same token, used by then)
         if self.state_id is not None and not (fresh is not None and fresh.take()):
             return self._load_state(self.state_id)
         return None

@@ -879,7 +879,7 @@ class StreamableHttpTransport:
             return True
         requests = [item for item in items if isinstance(item, jsonrpc.Request)]
         if not requests:  # notifications or responses: modern only without any legacy sign
-            return version_header is None or versions.is_modern(version_header.strip())
+            return version_header is None
         return any(
             versions.era_of_http_request(
                 item.method,
