@@ -4,9 +4,11 @@ returns when (and only when) that keeps the ordering rules."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from typing import Any
 
+import pykka
 import pytest
 from pykka import ActorDeadError
 
@@ -192,3 +194,99 @@ def test_an_exception_in_the_first_step_crashes_the_actor(runtime: Runtime) -> N
     ref = runtime.call(Eager.start)
     ref.ask(("fails", None), timeout=WAIT)
     wait_until(lambda: not ref.is_alive(), "the actor's crash")
+
+
+# -- ask_async on the spot -------------------------------------------------------------------
+
+_CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="unset")
+
+
+class Where(LoopActor):
+    """Answers where its handler ran: the asyncio task (None in a loop callback) and what
+    the asker's context variable reads there; "fail" raises, "slow" answers from a task."""
+
+    def on_receive(self, message: Any) -> Any:
+        if message == "fail":
+            raise ValueError("failed on purpose")
+        if message == "slow":
+
+            async def later() -> str:
+                await asyncio.sleep(0.01)
+                return "later"
+
+            return later()
+        if message == "self":
+
+            async def ask_self() -> Any:
+                try:
+                    return await self.actor_ref.ask_async("inner", timeout=0.2)
+                except pykka.Timeout:
+                    return "timed out"
+
+            return ask_self()
+        return asyncio.current_task(), _CALLER.get()
+
+
+def test_ask_async_to_an_idle_actor_is_answered_in_the_askers_step(runtime: Runtime) -> None:
+    ref = runtime.call(Where.start)
+
+    async def ask() -> tuple[Any, Any]:
+        _CALLER.set("asker")
+        task, seen = await ref.ask_async("where", timeout=WAIT)
+        return task is asyncio.current_task(), seen
+
+    # Handled inside the asker's task (not in a drain callback, where there is no task), and
+    # in the actor's own context: the asker's context variables do not leak into it.
+    assert runtime.call(ask) == (True, "unset")
+    ref.stop()
+
+
+def test_a_loop_of_on_the_spot_asks_still_lets_other_tasks_run(runtime: Runtime) -> None:
+    ref = runtime.call(Where.start)
+
+    async def asks_and_a_ticker() -> tuple[int, int]:
+        ticks = 0
+        done = False
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not done:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        other = asyncio.create_task(ticker())
+        await asyncio.sleep(0)
+        start = ticks
+        for _ in range(100):
+            await ref.ask_async("where", timeout=WAIT)
+        done = True
+        await other
+        return start, ticks
+
+    start, ticks = runtime.call(asks_and_a_ticker)
+    assert ticks - start >= 99  # one loop iteration per ask: the ticker ran between them
+    ref.stop()
+
+
+def test_on_the_spot_asks_keep_failures_async_handlers_and_self_asks_right(
+    runtime: Runtime,
+) -> None:
+    ref = runtime.call(Where.start)
+
+    async def ask() -> list[Any]:
+        out: list[Any] = []
+        try:
+            await ref.ask_async("fail", timeout=WAIT)
+        except ValueError as exc:
+            out.append(str(exc))
+        out.append(await ref.ask_async("slow", timeout=WAIT))  # answered by the actor's task
+        task, _ = await ref.ask_async("where", timeout=WAIT)
+        out.append(task is asyncio.current_task())  # idle again: on the spot
+        return out
+
+    assert runtime.call(ask) == ["failed on purpose", "later", True]
+    # From the actor's own task the ask is queued (the task holds the actor busy, so an
+    # on-the-spot answer would overtake it): it waits its turn, as any ask to itself does.
+    assert ref.ask("self", timeout=WAIT) == "timed out"
+    assert ref.is_alive()
+    ref.stop()
