@@ -253,6 +253,18 @@ class LoopActorRef(SupervisableRef[A]):
         if not self._handle_now(envelope):
             self.actor_inbox.put(envelope)
 
+    def ask_now(self, message: Any) -> LoopFuture[Any]:
+        """`ask(message, block=False)`, handled before this returns as `tell_now` would.
+
+        A sync handler's answer is then in the returned future already, so a caller that
+        awaits it next goes on without waiting for a loop callback. Otherwise as `ask`.
+        """
+        future: LoopFuture[Any] = LoopFuture()
+        envelope = Envelope(message, reply_to=future)
+        if not self._handle_now(envelope):
+            self.actor_inbox.put(envelope)
+        return future
+
     def _handle_now(self, envelope: Envelope[Any]) -> bool:
         """Handle `envelope` before returning if the actor is idle here (see `tell_now`);
         False, with nothing done, when it must be queued instead."""

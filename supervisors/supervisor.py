@@ -19,9 +19,9 @@ import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, TypeAlias
+from typing import Any, Literal, NamedTuple, NoReturn, TypeAlias
 
 import pykka
 import structlog
@@ -29,7 +29,7 @@ from pykka.messages import ProxyCall
 
 from supervisors._future import LoopFuture
 from supervisors._process import Process, process_of
-from supervisors.actor import LoopActor
+from supervisors.actor import LoopActor, LoopActorRef
 from supervisors.exits import (
     NORMAL,
     SHUTDOWN,
@@ -161,6 +161,11 @@ class ChildCounts(NamedTuple):
     workers: int
 
 
+#: What starting a child gives: its ref when it is ready at once, else a coroutine that
+#: resolves to the ref (a handler returning it runs it as the actor's task).
+_Started: TypeAlias = "pykka.ActorRef[Any] | Coroutine[Any, Any, pykka.ActorRef[Any]]"
+
+
 class _TryAgainRestart(NamedTuple):
     key: Any
 
@@ -179,13 +184,17 @@ class _Child:
 # -- starting one child ------------------------------------------------------------------------
 
 
-async def _start_process(sup: Supervisor, spec: ChildSpec) -> pykka.ActorRef[Any]:
-    """Start, link and await the child's readiness; raise whatever made it fail."""
-    from supervisors.threaded import start_threaded
+def _start_process(sup: Supervisor, spec: ChildSpec) -> _Started:
+    """Start and link the child; its ref once it is ready, or raise what made it fail.
 
-    runtime = sup.runtime
+    A loop actor whose `on_start` is sync is ready (or has failed) when its boot returns: its
+    ref comes back at once, so the supervisor needs no task to start it. Otherwise (an async
+    `on_start`, a pykka thread actor, a start function) this returns a coroutine that awaits
+    the child's readiness.
+    """
     start = spec.start
     if isinstance(start, type) and issubclass(start, LoopActor):
+        runtime = sup.runtime
         actor = start(*spec.args, **spec.kwargs)
         actor._bind(runtime)
         runtime._adopt(actor)
@@ -199,8 +208,24 @@ async def _start_process(sup: Supervisor, spec: ChildSpec) -> pykka.ActorRef[Any
         sup._sv_link(actor)
         ready = actor._ready_future()
         actor._boot()
-        await ready
-        return actor.actor_ref
+        if ready.done():
+            ready.result()  # raises what a sync on_start failed with
+            return actor.actor_ref
+        return _when_ready(ready, actor.actor_ref)
+    return _start_other(sup, spec)
+
+
+async def _when_ready(ready: LoopFuture[None], ref: pykka.ActorRef[Any]) -> pykka.ActorRef[Any]:
+    await ready
+    return ref
+
+
+async def _start_other(sup: Supervisor, spec: ChildSpec) -> pykka.ActorRef[Any]:
+    """`_start_process` of a pykka thread actor, or of a start function."""
+    from supervisors.threaded import start_threaded
+
+    runtime = sup.runtime
+    start = spec.start
     if isinstance(start, type) and issubclass(start, pykka.ThreadingActor):
         threaded, ready = start_threaded(runtime, start, spec.args, spec.kwargs, parent=sup)
         if spec.name is not None:
@@ -320,16 +345,13 @@ class Supervisor(LoopActor):
 
     # -- the API (call through the module functions) -----------------------------------------
 
-    async def start_child(self, spec: ChildSpec) -> pykka.ActorRef[Any]:
+    def start_child(self, spec: ChildSpec) -> _Started:
         existing = self._children.get(spec.id)
         if existing is not None:
             if existing.ref is not None:
                 raise AlreadyStartedError(spec.id, existing.ref)
             raise AlreadyPresentError(spec.id)
-        child = _Child(spec, spec.id)
-        ref = await self._start_child(child)
-        self._children[child.key] = child
-        return ref
+        return self._add_child(_Child(spec, spec.id))
 
     async def terminate_child(self, child_id: Hashable) -> None:
         child = self._children.get(child_id)
@@ -378,19 +400,62 @@ class Supervisor(LoopActor):
 
     # -- internals ---------------------------------------------------------------------------
 
+    def _add_child(self, child: _Child) -> _Started:
+        """`start_child`'s end: start `child`, and keep it once it runs. A child that is ready
+        at once (see `_start_process`) is started within this call: `start_child` then
+        answers without a task of its own."""
+        started = self._try_start(child)
+        if isinstance(started, pykka.ActorRef):
+            self._children[child.key] = child
+            return started
+        return self._add_when_started(child, started)
+
+    async def _add_when_started(
+        self, child: _Child, starting: Coroutine[Any, Any, pykka.ActorRef[Any]]
+    ) -> pykka.ActorRef[Any]:
+        ref = await starting
+        self._children[child.key] = child
+        return ref
+
     async def _start_child(self, child: _Child) -> pykka.ActorRef[Any]:
         """Start one child. Whatever the child fails with, even a BaseException (SystemExit,
         a stray CancelledError) from its on_start, is raised as `StartChildError`: it fails
         this start, never the supervisor."""
+        started = self._try_start(child)
+        if isinstance(started, pykka.ActorRef):
+            return started
+        return await started
+
+    def _try_start(self, child: _Child) -> _Started:
+        """`_start_child` without a coroutine when the child is ready at once: its ref, else
+        a coroutine that finishes the start."""
         try:
-            ref = await _start_process(self, child.spec)
-        except Exception as exc:
-            raise StartChildError(child.spec.id, exc) from exc
+            started = _start_process(self, child.spec)
         except BaseException as exc:
+            self._raise_start_error(child, exc)
+        if isinstance(started, pykka.ActorRef):
+            return self._started(child, started)
+        return self._finish_start(child, started)
+
+    async def _finish_start(
+        self, child: _Child, starting: Coroutine[Any, Any, pykka.ActorRef[Any]]
+    ) -> pykka.ActorRef[Any]:
+        try:
+            ref = await starting
+        except BaseException as exc:
+            self._raise_start_error(child, exc)
+        return self._started(child, ref)
+
+    def _raise_start_error(self, child: _Child, exc: BaseException) -> NoReturn:
+        """Raise `StartChildError` for a failed start, unless this supervisor's own task is
+        being cancelled (the supervisor is being killed): that goes on."""
+        if not isinstance(exc, Exception):
             task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise  # this supervisor itself is being killed
-            raise StartChildError(child.spec.id, exc) from exc
+            if task is not None and task is self._task and task.cancelling():
+                raise exc
+        raise StartChildError(child.spec.id, exc) from exc
+
+    def _started(self, child: _Child, ref: pykka.ActorRef[Any]) -> pykka.ActorRef[Any]:
         child.ref = ref
         child.restarting = False
         self._by_ref[ref] = child
@@ -581,9 +646,7 @@ class DynamicSupervisor(Supervisor):
         self.extra_arguments = tuple(extra_arguments)
         self._next_key = 0
 
-    async def start_child(
-        self, spec_or_args: ChildSpec | tuple[Any, ...] = ()
-    ) -> pykka.ActorRef[Any]:
+    def start_child(self, spec_or_args: ChildSpec | tuple[Any, ...] = ()) -> _Started:
         if self.max_children is not None and len(self._children) >= self.max_children:
             raise MaxChildrenError(self.max_children)
         if isinstance(spec_or_args, ChildSpec):
@@ -618,10 +681,7 @@ class DynamicSupervisor(Supervisor):
                 type=t.type,
             )
         self._next_key += 1
-        child = _Child(spec, self._next_key)
-        ref = await self._start_child(child)
-        self._children[child.key] = child
-        return ref
+        return self._add_child(_Child(spec, self._next_key))
 
     async def terminate_child(self, ref: Any) -> None:
         child = self._by_ref.get(ref) if isinstance(ref, pykka.ActorRef) else None
@@ -692,18 +752,24 @@ class DynamicSupervisor(Supervisor):
 # -- the API -----------------------------------------------------------------------------------
 
 
-def _call(sup: pykka.ActorRef[Any], method: str, *args: Any) -> LoopFuture[Any]:
-    future = sup.ask(ProxyCall(attr_path=(method,), args=args, kwargs={}), block=False)
+def _call(sup: pykka.ActorRef[Any], method: str, *args: Any, now: bool = False) -> LoopFuture[Any]:
+    call = ProxyCall(attr_path=(method,), args=args, kwargs={})
+    future = sup.ask_now(call) if now and type(sup) is LoopActorRef else sup.ask(call, block=False)
     if not isinstance(future, LoopFuture):
         raise TypeError(f"{sup} is not a supervisor of this runtime")
     return future
 
 
 def start_child(
-    sup: pykka.ActorRef[Any], spec: ChildSpec | tuple[Any, ...] = ()
+    sup: pykka.ActorRef[Any], spec: ChildSpec | tuple[Any, ...] = (), *, now: bool = False
 ) -> LoopFuture[pykka.ActorRef[Any]]:
-    """Start a child (a spec; or extra args for a DynamicSupervisor with a template)."""
-    return _call(sup, "start_child", spec)
+    """Start a child (a spec; or extra args for a DynamicSupervisor with a template).
+
+    `now=True`: called on the supervisor's loop while it is idle, the start is handled before
+    this returns (`LoopActorRef.ask_now`); a child that is ready at once (a loop actor with a
+    sync `on_start`) is then running and the future done. Anywhere else, as without it.
+    """
+    return _call(sup, "start_child", spec, now=now)
 
 
 def terminate_child(sup: pykka.ActorRef[Any], child: Any) -> LoopFuture[None]:

@@ -287,7 +287,10 @@ class ServerHandle:
                     return
                 out.set((sid, SessionSink(self.runtime, name, ref, outbox)))
 
-            start_child(sessions, spec).add_done_callback(started)
+            # `now`: on the loop (an HTTP handler opening a session) the session is up, and
+            # `out` set, before this returns, unless the supervisor is busy; the caller's
+            # await then does not wait.
+            start_child(sessions, spec, now=True).add_done_callback(started)
 
         self._services().add_done_callback(with_services)
         return out

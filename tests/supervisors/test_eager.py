@@ -1,5 +1,6 @@
-"""`LoopActorRef.tell_now` and `LoopActor.start_task_eagerly`: work done before the call
-returns when (and only when) that keeps the ordering rules."""
+"""`LoopActorRef.tell_now`, `ask_async` on the spot, `start_child(now=True)` and
+`LoopActor.start_task_eagerly`: work done before the call returns when (and only when) that
+keeps the ordering rules."""
 
 from __future__ import annotations
 
@@ -12,7 +13,24 @@ import pykka
 import pytest
 from pykka import ActorDeadError
 
-from supervisors import LoopActor, Runtime
+from supervisors import (
+    DynamicSupervisor,
+    LoopActor,
+    LoopFuture,
+    Runtime,
+    StartChildError,
+    Supervisor,
+    start_child,
+    which_children,
+)
+from tests.supervisors._lab import (
+    TIMEOUT,
+    Lab,
+    StartFailedError,
+    live_ref,
+    start_supervisor,
+    worker,
+)
 from tests.supervisors.test_runtime import WAIT, wait_until
 
 
@@ -290,3 +308,66 @@ def test_on_the_spot_asks_keep_failures_async_handlers_and_self_asks_right(
     assert ref.ask("self", timeout=WAIT) == "timed out"
     assert ref.is_alive()
     ref.stop()
+
+
+# -- start_child(now=True) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [Supervisor, DynamicSupervisor])
+def test_start_child_now_starts_a_sync_child_before_it_returns(
+    runtime: Runtime, cls: type[Supervisor]
+) -> None:
+    lab = Lab()
+    sup = start_supervisor(runtime, [], cls=cls)
+
+    def start() -> tuple[bool, list[str]]:
+        future = start_child(sup, worker("L", "a", lab), now=True)
+        return future.done(), lab.labels("start")
+
+    # Started (its sync on_start ran) and answered within the call: no task, no callback.
+    assert runtime.call(start) == (True, ["a"])
+    assert [row.id for row in which_children(sup).get(timeout=TIMEOUT)] == ["a"]
+    assert live_ref(sup, "a").ask("incr", timeout=TIMEOUT) == 1
+
+
+def test_start_child_now_waits_for_an_async_on_start_as_before(runtime: Runtime) -> None:
+    lab = Lab()
+    lab.delay["a"] = 0.05
+    sup = start_supervisor(runtime, [])
+
+    def start() -> tuple[LoopFuture[Any], bool]:
+        future = start_child(sup, worker("A", "a", lab), now=True)
+        return future, future.done()
+
+    future, done_at_once = runtime.call(start)
+    assert not done_at_once
+    ref = future.get(timeout=TIMEOUT)
+    assert ref.ask("incr", timeout=TIMEOUT) == 1
+    assert lab.labels("start") == ["a"]
+
+
+def test_start_child_now_whose_sync_on_start_fails_keeps_nothing(runtime: Runtime) -> None:
+    lab = Lab()
+    lab.fail_from["a"] = 1
+    sup = start_supervisor(runtime, [], cls=DynamicSupervisor)
+
+    def start() -> tuple[LoopFuture[Any], bool]:
+        future = start_child(sup, worker("L", "a", lab), now=True)
+        return future, future.done()  # (a tuple: `runtime.call` would await a future)
+
+    future, done_at_once = runtime.call(start)
+    assert done_at_once
+    with pytest.raises(StartChildError) as info:
+        future.get(timeout=TIMEOUT)
+    assert isinstance(info.value.reason, StartFailedError)
+    assert sup.is_alive()  # a failed start is the caller's error, never the supervisor's
+    assert which_children(sup).get(timeout=TIMEOUT) == []
+    lab.fail_from.clear()
+    assert start_child(sup, worker("L", "a", lab), now=True).get(timeout=TIMEOUT).is_alive()
+
+
+def test_start_child_now_from_another_thread_is_a_plain_start(runtime: Runtime) -> None:
+    lab = Lab()
+    sup = start_supervisor(runtime, [])
+    ref = start_child(sup, worker("L", "a", lab), now=True).get(timeout=TIMEOUT)
+    assert ref.ask("incr", timeout=TIMEOUT) == 1
