@@ -81,7 +81,8 @@ from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, st
 from fastestmcp.transports._http_common import (
     OriginPolicy,
     finish_sse,
-    listen,
+    listen_handler,
+    one_path,
     peek,
     read_body,
     sse_event,
@@ -563,7 +564,7 @@ class HttpOutbox:
 # -- request parsing helpers ---------------------------------------------------------------------
 
 
-def _accepts(request: web.Request) -> tuple[bool, bool]:
+def _accepts(request: web.BaseRequest) -> tuple[bool, bool]:
     """(accepts application/json, accepts text/event-stream); no Accept header accepts both."""
     return _parse_accept(request.headers.get("Accept"))
 
@@ -671,7 +672,7 @@ class StreamableHttpTransport:
 
     # -- entry -----------------------------------------------------------------------------------
 
-    async def handle_request(self, request: web.Request) -> web.StreamResponse:
+    async def handle_request(self, request: web.BaseRequest) -> web.StreamResponse:
         try:
             refused = self._check_origin(request)
             if refused is not None:
@@ -698,17 +699,19 @@ class StreamableHttpTransport:
 
     # -- Host and Origin (DNS rebinding) ---------------------------------------------------------
 
-    def _check_origin(self, request: web.Request) -> web.Response | None:
+    def _check_origin(self, request: web.BaseRequest) -> web.Response | None:
         return self._policy.check(request)
 
     # -- sessions ----------------------------------------------------------------------------------
 
-    def _principal(self, request: web.Request) -> Any:
+    def _principal(self, request: web.BaseRequest) -> Any:
         """Who is calling (`HttpOptions.principal`; None: anonymous)."""
         resolve = self.options.principal
         return None if resolve is None else resolve(_http_info(request))
 
-    def _session_of(self, request: web.Request) -> tuple[_HttpSession | None, web.Response | None]:
+    def _session_of(
+        self, request: web.BaseRequest
+    ) -> tuple[_HttpSession | None, web.Response | None]:
         sid = request.headers.get(SESSION_HEADER)
         if sid is None:
             return None, _bad_request(
@@ -721,7 +724,7 @@ class StreamableHttpTransport:
         return session, None
 
     def _check_version(
-        self, request: web.Request, session: _HttpSession
+        self, request: web.BaseRequest, session: _HttpSession
     ) -> tuple[str | None, web.Response | None]:
         header = request.headers.get(VERSION_HEADER)
         try:
@@ -736,7 +739,7 @@ class StreamableHttpTransport:
             headers={"Retry-After": str(self.options.retry_after)},
         )
 
-    async def _open_session(self, request: web.Request) -> _HttpSession | web.Response:
+    async def _open_session(self, request: web.BaseRequest) -> _HttpSession | web.Response:
         handle = self.handle
         if handle is None or self._closing:
             return self._busy("the server is not running")
@@ -763,7 +766,7 @@ class StreamableHttpTransport:
 
     # -- POST ------------------------------------------------------------------------------------
 
-    async def _post(self, request: web.Request) -> web.StreamResponse:
+    async def _post(self, request: web.BaseRequest) -> web.StreamResponse:
         json_ok, sse_ok = _accepts(request)
         if not (json_ok or sse_ok):
             return _refuse(
@@ -868,7 +871,7 @@ class StreamableHttpTransport:
             if stream.conn is None:
                 session.unroute(stream)  # unless the client can resume it
 
-    def _modern(self, request: web.Request, items: Sequence[Any]) -> bool:
+    def _modern(self, request: web.BaseRequest, items: Sequence[Any]) -> bool:
         """Is this POST of the 2026-07-28 era (served statelessly by `post_modern`)?"""
         if SESSION_HEADER in request.headers:
             return False  # a session's POST is legacy (`versions.era_of_http_request`)
@@ -891,7 +894,7 @@ class StreamableHttpTransport:
             for item in requests
         )
 
-    async def _read_body(self, request: web.Request) -> bytes | web.Response:
+    async def _read_body(self, request: web.BaseRequest) -> bytes | web.Response:
         return await read_body(request, self.options.max_body_size)
 
     def _end(self, session: _HttpSession) -> None:
@@ -901,7 +904,7 @@ class StreamableHttpTransport:
 
     async def _respond(
         self,
-        request: web.Request,
+        request: web.BaseRequest,
         session: _HttpSession,
         stream: _Stream,
         conn: object,
@@ -934,7 +937,7 @@ class StreamableHttpTransport:
 
     async def _pump(
         self,
-        request: web.Request,
+        request: web.BaseRequest,
         response: web.StreamResponse,
         session: _HttpSession,
         stream: _Stream,
@@ -993,7 +996,7 @@ class StreamableHttpTransport:
 
     async def _start_sse(
         self,
-        request: web.Request,
+        request: web.BaseRequest,
         headers: Mapping[str, str],
         session: _HttpSession | None = None,
         stream_id: str | None = None,
@@ -1021,7 +1024,7 @@ class StreamableHttpTransport:
 
     # -- GET: the standalone stream, or resuming a stream -----------------------------------------
 
-    async def _get(self, request: web.Request) -> web.StreamResponse:
+    async def _get(self, request: web.BaseRequest) -> web.StreamResponse:
         _, sse_ok = _accepts(request)
         if not sse_ok:
             return _refuse(
@@ -1118,7 +1121,7 @@ class StreamableHttpTransport:
 
     async def _resume(
         self,
-        request: web.Request,
+        request: web.BaseRequest,
         session: _HttpSession,
         resumed: tuple[str, int],
         replay: list[tuple[int, bytes]],
@@ -1152,7 +1155,7 @@ class StreamableHttpTransport:
 
     # -- DELETE ------------------------------------------------------------------------------------
 
-    async def _delete(self, request: web.Request) -> web.StreamResponse:
+    async def _delete(self, request: web.BaseRequest) -> web.StreamResponse:
         session, refused = self._session_of(request)
         if refused is not None:
             return refused
@@ -1218,7 +1221,7 @@ class HttpServer(ListeningServer):
         self,
         handle: ServerHandle,
         transport: StreamableHttpTransport,
-        runner: web.AppRunner,
+        runner: web.BaseRunner,
         host: str,
         port: int,
     ) -> None:
@@ -1253,7 +1256,10 @@ def serve(
     transport.attach(handle)
 
     try:
-        listening = listen(transport.application(), host, port)
+        # A standalone server has one path: aiohttp's low-level server, no application (see
+        # `one_path`); `http_app` is the application, for mounting in one of your own.
+        standalone = one_path(transport.options.path, transport.handle_request)
+        listening = listen_handler(standalone, host, port, on_shutdown=transport.shutdown)
         runner, bound = handle.runtime.run_coroutine(listening).result(30)
     except BaseException:
         handle.stop()

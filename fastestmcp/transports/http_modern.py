@@ -162,7 +162,7 @@ MAX_IDLE_ACTORS: Final = 64
 
 async def post_modern(
     transport: StreamableHttpTransport,
-    request: web.Request,
+    request: web.BaseRequest,
     body: bytes,
     decoded: jsonrpc.Message | jsonrpc.Batch,
     sse_ok: bool,
@@ -237,7 +237,7 @@ async def post_modern(
 
 async def _respond(
     transport: StreamableHttpTransport,
-    request: web.Request,
+    request: web.BaseRequest,
     outbox: ModernOutbox,
     request_id: RequestId,
     sse_ok: bool,

@@ -471,7 +471,7 @@ class SseServer(ListeningServer):
         handle: ServerHandle,
         transport: SseTransport,
         http_transport: StreamableHttpTransport | None,
-        runner: web.AppRunner,
+        runner: web.BaseRunner,
         host: str,
         port: int,
     ) -> None:

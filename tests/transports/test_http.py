@@ -404,6 +404,67 @@ def test_wrong_content_type_accept_and_method(server: HttpServer) -> None:
     run(test)
 
 
+async def _raw_exchange(
+    server: HttpServer, head: str, body: bytes = b"", *, after_head: bool = False
+) -> tuple[bytes, bytes]:
+    """Send a request head (and the body, after an interim answer when `after_head`); the
+    first answer's head and what followed it."""
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(server.host, server.port), WAIT)
+    try:
+        writer.write(head.encode() + (b"" if after_head else body))
+        interim = b""
+        if after_head:
+            interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+            writer.write(body)
+        answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        length = int(
+            next(
+                line.split(b":", 1)[1]
+                for line in answer.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+        )
+        data = await asyncio.wait_for(reader.readexactly(length), WAIT)
+        return interim + answer, data
+    finally:
+        writer.close()
+
+
+def test_a_standalone_server_serves_one_path_and_answers_expect(server: HttpServer) -> None:
+    """`serve` runs aiohttp's low-level server with no application (no router): the MCP path
+    is served, any other is a 404 that says where MCP is, `Expect: 100-continue` is answered
+    before the client sends its body (as aiohttp's router does), other expectations are 417."""
+    body = json.dumps(initialize_message()).encode()
+    head = (
+        "POST {path} HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{server.port}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Accept: {ACCEPT_BOTH}\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "{expect}\r\n"
+    )
+
+    async def test(_http: aiohttp.ClientSession) -> None:
+        path = server.url.removeprefix(server.base_url)
+        start = head.format(path=path, expect="Expect: 100-continue\r\n")
+        answer, data = await _raw_exchange(server, start, body, after_head=True)
+        assert answer.startswith(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 ")
+        assert json.loads(data)["result"]["protocolVersion"] == LATEST
+
+        answer, data = await _raw_exchange(server, head.format(path="/other", expect=""), body)
+        assert answer.startswith(b"HTTP/1.1 404 ")
+        message = json.loads(data)["error"]["message"]
+        assert "'/other' is not served here" in message
+        assert path in message
+
+        start = head.format(path=path, expect="Expect: 200-ok\r\n")
+        answer, data = await _raw_exchange(server, start)
+        assert answer.startswith(b"HTTP/1.1 417 ")
+        assert "Expect: 100-continue" in json.loads(data)["error"]["message"]
+
+    run(test)
+
+
 def test_foreign_host_and_origin_are_refused() -> None:
     running = serve(make_server("dns"), port=0)
     try:
