@@ -21,8 +21,10 @@ Scenarios (`--scenarios`, default all):
 - `legacy` (1): `tools/call echo` at 1 / 16 / 64 concurrent sessions, 2025-11-25 era
   (`initialize`, `notifications/initialized`, then calls carrying `Mcp-Session-Id` and
   `MCP-Protocol-Version`): calls/s, p50/p99 latency, server CPU per call (all threads, from
-  `/proc/PID/stat`), driver CPU per call, and server `instructions:u` per call where `perf` can
-  count them (most VMs have no PMU: "n/a").
+  `/proc/PID/stat`) and its system part, driver CPU per call, and server `instructions:u` per
+  call where `perf` can count them (most VMs have no PMU: "n/a"). The 64-session load runs
+  again for fastestmcp and the canned responder with every process pinned to one CPU (cases
+  `..._1cpu`): the share of the canned responder's calls/s without cross-CPU wake-ups.
 - `modern` (2): the same at 2026-07-28: no `initialize`, no session; every request carries
   `_meta` (protocol version, client capabilities) and the `MCP-Protocol-Version`, `Mcp-Method`
   and `Mcp-Name` headers. A server that refuses it is recorded as "failed (reason)".
@@ -34,18 +36,20 @@ Scenarios (`--scenarios`, default all):
   (`--callgrind-warmup` calls per session; fastestmcp moves a quick sync tool to its event loop
   after 32 calls), `callgrind_control --instr=on`, `--callgrind-calls` calls per session (every
   session at once, one call in flight on each), `--instr=off`, `--dump`; the dump's `totals:`
-  line / the calls. Callgrind counts the instructions every thread of the server process runs
-  in user space, what `instructions:u` counts (the same instructions, simulated rather than
-  read from a PMU, so repeated runs agree within ~0.1 %), and for the peers it matched the
-  issue's `perf` figures (legacy, 64 sessions: the SDK 4.6 M against 4.6 M, FastMCP 6.1 M
-  against 5.9 M). Under callgrind a server runs ~50x slower, so it is saturated: the 64
-  requests always waiting, it batches more per event-loop turn than one that keeps up; the
-  count is that load point's. These counts fill the instruction targets (>= 10x fewer than
-  FastMCP and than the SDK; under about 460k for fastestmcp) when `perf` cannot count. Without
-  valgrind (or `callgrind_control`) the scenario reports "n/a (valgrind not installed)" and
-  the run goes on. It adds a few minutes for fastestmcp, the canned responder and the SDK; at
-  the default counts (64 x 40 calls for fastestmcp and the canned responder, 64 x 10 for the
-  peers) FastMCP's cases take the longest.
+  line / the calls. The canned responder is counted twice: as the aiohttp application it is in
+  the load cases, and on aiohttp's low-level server, as fastestmcp's `serve()` runs (case
+  `instructions_ERA_canned_lowlevel`). Callgrind counts the instructions every thread of the
+  server process runs in user space, what `instructions:u` counts (the same instructions,
+  simulated rather than read from a PMU, so repeated runs agree within ~0.1 %), and for the
+  peers it matched the issue's `perf` figures (legacy, 64 sessions: the SDK 4.6 M against 4.6 M,
+  FastMCP 6.1 M against 5.9 M). Under callgrind a server runs ~50x slower, so it is saturated:
+  the 64 requests always waiting, it batches more per event-loop turn than one that keeps up;
+  the count is that load point's. These counts fill the instruction targets (>= 10x fewer
+  than FastMCP and than the SDK; under about 460k for fastestmcp) when `perf` cannot count.
+  Without valgrind (or `callgrind_control`) the scenario reports "n/a (valgrind not
+  installed)" and the run goes on. It adds a few minutes for fastestmcp, the canned responder
+  and the SDK; at the default counts (64 x 40 calls for fastestmcp and the canned responder,
+  64 x 10 for the peers) FastMCP's cases take the longest.
 - `sleep` (4): 64 sessions calling `sleep_sync`, then (another case) `sleep_async`, with
   `seconds=0.1`, for a fixed time: calls/s against the ideal 640/s.
 - `scale` (5): one growing population of legacy sessions (keep-alive connections pooled, 64
@@ -132,9 +136,13 @@ Metrics = dict[str, Any]
 
 # The canned responder (run with `python -c CANNED PORT`): every POST answered at once. For
 # the session-scale case it keeps what `remember` needs (session id -> the value stored last,
-# the value's JSON text spliced back as it came) and forgets a session on DELETE.
+# the value's JSON text spliced back as it came) and forgets a session on DELETE. It is an
+# aiohttp application with two routes; with a second argument `lowlevel` the same handlers run
+# on aiohttp's low-level server (no application, no router), as fastestmcp's `serve()` does:
+# the least aiohttp's server does for a request, the floor under any server built on it (the
+# instructions scenario counts both).
 CANNED = r"""
-import re, secrets, sys
+import asyncio, re, secrets, sys
 from aiohttp import web
 ID = re.compile(rb'"id":\s*([^,}\s]+)')
 VALUE = re.compile(rb'"value":\s*"((?:[^"\\]|\\.)*)"')
@@ -163,22 +171,41 @@ async def post(request):
 async def delete(request):
     VALUES.pop(request.headers.get("Mcp-Session-Id", ""), None)
     return web.Response(status=204)
-app = web.Application()
-app.router.add_post("/mcp", post)
-app.router.add_delete("/mcp", delete)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+async def handle(request):
+    if request.path != "/mcp":
+        return web.Response(status=404)
+    if request.method == "POST":
+        return await post(request)
+    if request.method == "DELETE":
+        return await delete(request)
+    return web.Response(status=405)
+async def lowlevel():
+    runner = web.ServerRunner(web.Server(handle, access_log=None))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", int(sys.argv[1])).start()
+    await asyncio.Event().wait()
+if sys.argv[2:] == ["lowlevel"]:
+    asyncio.run(lowlevel())
+else:
+    app = web.Application()
+    app.router.add_post("/mcp", post)
+    app.router.add_delete("/mcp", delete)
+    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
 """
 
 
 SERVERS = ["fastestmcp", "fastmcp", "sdk"]  # the kinds with real tools (not canned)
+ONE_CPU_KINDS = ("fastestmcp", "canned")  # the load cases run again on one CPU
 SCENARIOS = ["legacy", "modern", "instructions", "sleep", "scale", "churn"]
 ERAS = {"legacy": LEGACY, "modern": MODERN}  # scenario (and RawMcpSession era) -> its date
 PEERS = ("fastmcp", "sdk")  # the --callgrind-calls / --callgrind-warmup group of the peers
 
 
-def server_command(kind: Kind, port: int, max_sessions: int | None = None) -> list[str]:
+def server_command(
+    kind: Kind, port: int, max_sessions: int | None = None, lowlevel: bool = False
+) -> list[str]:
     if kind.script is None:
-        return [sys.executable, "-c", CANNED, str(port)]
+        return [sys.executable, "-c", CANNED, str(port), *(["lowlevel"] if lowlevel else [])]
     python = str(venvs.python_of(kind.peer)) if kind.peer else sys.executable
     cmd = [python, str(ROOT / kind.script), "--transport", "http", "--port", str(port)]
     if max_sessions is not None and kind.name == "fastestmcp":
@@ -198,9 +225,15 @@ def free_port() -> int:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, all its threads (Linux /proc)."""
+    return sum(cpu_split(pid))
+
+
+def cpu_split(pid: int) -> tuple[float, float]:
+    """(user, system) CPU time of a process, all its threads (Linux /proc)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def rss_kib(pid: int) -> float:
@@ -714,7 +747,11 @@ class Server:
     """A server process on a free port of 127.0.0.1, stopped (and waited for) on exit."""
 
     def __init__(
-        self, kind: Kind, max_sessions: int | None = None, prefix: Sequence[str] = ()
+        self,
+        kind: Kind,
+        max_sessions: int | None = None,
+        prefix: Sequence[str] = (),
+        lowlevel: bool = False,  # the canned responder on aiohttp's low-level server
     ) -> None:
         self.kind = kind
         self.port = free_port()
@@ -723,7 +760,7 @@ class Server:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
-            [*prefix, *server_command(kind, self.port, max_sessions)],
+            [*prefix, *server_command(kind, self.port, max_sessions, lowlevel)],
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=self.log,
@@ -831,6 +868,8 @@ def py_spy() -> str | None:
 def load_case(spec: Metrics) -> Metrics:
     """Scenarios 1, 2 and 4: `spec["sessions"]` sessions over `spec["drivers"]` drivers."""
     kind = KIND_BY_NAME[spec["kind"]]
+    if spec.get("one_cpu"):  # this case process, so the server and the drivers it starts
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     server = Server(kind)
     workers: list[subprocess.Popen[str]] = []
     perf: subprocess.Popen[str] | None = None
@@ -879,9 +918,9 @@ def load_case(spec: Metrics) -> Metrics:
                     text=True,
                 )
         _sleep_until(start)
-        cpu0 = cpu_seconds(server.pid)
+        user0, sys0 = cpu_split(server.pid)
         _sleep_until(end)
-        cpu1 = cpu_seconds(server.pid)
+        user1, sys1 = cpu_split(server.pid)
         instructions = None
         if perf is not None:
             perf.send_signal(signal.SIGINT)
@@ -915,7 +954,8 @@ def load_case(spec: Metrics) -> Metrics:
         "calls_per_s": calls / seconds,
         "p50_ms": percentile(lat, 0.50) / 1000,
         "p99_ms": percentile(lat, 0.99) / 1000,
-        "server_cpu_us_per_call": (cpu1 - cpu0) / calls * 1e6,
+        "server_cpu_us_per_call": (user1 + sys1 - user0 - sys0) / calls * 1e6,
+        "server_sys_us_per_call": (sys1 - sys0) / calls * 1e6,
         "driver_cpu_us_per_call": sum(r["driver_cpu_s"] for r in results) / calls * 1e6,
         "calls": calls,
         "drivers": drivers,
@@ -1134,7 +1174,7 @@ def callgrind_case(spec: Metrics) -> Metrics:
         *("valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=no"),
         f"--callgrind-out-file={out}",
     ]
-    server = Server(kind, prefix=prefix)
+    server = Server(kind, prefix=prefix, lowlevel=spec.get("lowlevel", False))
     try:
         t0 = time.monotonic()
         server.wait_ready(CALLGRIND_START_TIMEOUT)
@@ -1228,25 +1268,38 @@ def run_case(case: Case) -> Metrics:
 def load_cases(args: argparse.Namespace, use_perf: bool) -> list[Case]:
     cases: list[Case] = []
     timeout = START_TIMEOUT + args.warmup + args.seconds + 180
+
+    def echo_spec(scenario: str, kind: str, sessions: int) -> Metrics:
+        return {
+            "mode": "load",
+            "kind": kind,
+            "era": scenario,
+            "tool": "echo",
+            "sessions": sessions,
+            "drivers": args.drivers,
+            "warmup": args.warmup,
+            "seconds": args.seconds,
+            "perf": use_perf and kind != "canned",
+        }
+
     for scenario in ("legacy", "modern"):
         if scenario not in args.scenarios:
             continue
         for sessions in args.sessions:
             for kind in args.kinds:
-                spec = {
-                    "mode": "load",
-                    "kind": kind,
-                    "era": scenario,
-                    "tool": "echo",
-                    "sessions": sessions,
-                    "drivers": args.drivers,
-                    "warmup": args.warmup,
-                    "seconds": args.seconds,
-                    "perf": use_perf and kind != "canned",
-                }
+                spec = echo_spec(scenario, kind, sessions)
                 if args.profile and kind == "fastestmcp":
                     spec["profile"] = str(Path(args.profile).resolve())
                 name = f"{scenario}_{kind}_{sessions}"
+                cases.append(Case(name, scenario, kind, spec, timeout))
+        # The top load again with every process on one CPU, for fastestmcp and the canned
+        # responder: the share of the canned responder's calls/s without the cost of waking
+        # a driver on the other CPU (see "How to read it").
+        if all(kind in args.kinds for kind in ONE_CPU_KINDS):
+            top = max(args.sessions)
+            for kind in ONE_CPU_KINDS:
+                spec = dict(echo_spec(scenario, kind, top), one_cpu=True, perf=False)
+                name = f"{scenario}_{kind}_{top}_1cpu"
                 cases.append(Case(name, scenario, kind, spec, timeout))
     if "sleep" in args.scenarios:
         for tool in ("sleep_sync", "sleep_async"):
@@ -1312,6 +1365,10 @@ def instruction_cases(args: argparse.Namespace) -> list[Case]:
             }
             timeout = CALLGRIND_START_TIMEOUT + 4 * CALLGRIND_IO_TIMEOUT + 3600
             cases.append(Case(f"instructions_{era}_{kind}", "instructions", kind, spec, timeout))
+            if kind == "canned":  # and on aiohttp's low-level server, as fastestmcp's serve()
+                spec = dict(spec, lowlevel=True)
+                name = f"instructions_{era}_canned_lowlevel"
+                cases.append(Case(name, "instructions", kind, spec, timeout))
     return cases
 
 
@@ -1368,6 +1425,15 @@ def ratio_cell(base: list[float], cand: list[float]) -> str:
     return text
 
 
+def share_cell(base: list[float], cand: list[float]) -> str:
+    """The median of `cand` as a percentage of the median of `base`, and per round."""
+    text = f"{statistics.median(cand) / statistics.median(base) * 100:.0f} %"
+    if len(base) > 1 and len(base) == len(cand):
+        per_round = sorted(c / b for b, c in zip(base, cand, strict=True))
+        text += f" (rounds {per_round[0] * 100:.0f} % to {per_round[-1] * 100:.0f} %)"
+    return text
+
+
 def mark(ok: bool) -> str:
     return f"**{'PASS' if ok else 'FAIL'}**"
 
@@ -1397,6 +1463,7 @@ LOAD_ROWS: list[tuple[str, str, Any]] = [
     ("p50 latency (ms)", "p50_ms", num),
     ("p99 latency (ms)", "p99_ms", num),
     ("server CPU per call (us, all threads)", "server_cpu_us_per_call", num),
+    ("... of it in the kernel (system time, us)", "server_sys_us_per_call", num),
     ("driver CPU per call (us, all drivers)", "driver_cpu_us_per_call", num),
 ]
 
@@ -1501,6 +1568,20 @@ def report(
                 callgrind_row(scenario)
         if args.callgrind_sessions not in args.sessions:
             callgrind_row(scenario)
+        top = max(args.sessions)
+        if any(r.runs(f"{scenario}_{kind}_{top}_1cpu") for kind in ONE_CPU_KINDS):
+            for label, metric, formatter in LOAD_ROWS:
+                cells = []
+                for kind in kinds:
+                    runs = r.runs(f"{scenario}_{kind}_{top}_1cpu")
+                    failure = failure_of(runs) if runs else "not run"
+                    if kind not in ONE_CPU_KINDS:
+                        cells.append("-")
+                    elif failure:
+                        cells.append(failure if metric == "calls_per_s" else "-")
+                    else:
+                        cells.append(cell([m[metric] for m in runs], formatter))
+                add(f"| {top} sessions, one CPU: {label} | " + " | ".join(cells) + " |")
         add("")
 
     def ir_cell(scenario: str, kind: str) -> str:
@@ -1596,13 +1677,17 @@ def report(
         canned = r.values(f"{scenario}_canned_{top}", "calls_per_s")
         if canned:
             share = statistics.median(calls) / statistics.median(canned)
-            shown = f"{share * 100:.0f} %"
-            if len(calls) > 1 and len(calls) == len(canned):
-                per_round = sorted(c / b for b, c in zip(canned, calls, strict=True))
-                shown += f" (rounds {per_round[0] * 100:.0f} % to {per_round[-1] * 100:.0f} %)"
             targets.append(
                 f"| {era}, {top} sessions: calls/s, fastestmcp / canned responder "
-                f"| {shown} | >= 50 % | {mark(share >= 0.5)} |"
+                f"| {share_cell(canned, calls)} | >= 50 % | {mark(share >= 0.5)} |"
+            )
+        pinned = r.values(f"{scenario}_fastestmcp_{top}_1cpu", "calls_per_s")
+        pinned_canned = r.values(f"{scenario}_canned_{top}_1cpu", "calls_per_s")
+        if pinned and pinned_canned:
+            targets.append(
+                f"| {era}, {top} sessions, every process on one CPU: calls/s, fastestmcp / "
+                f"canned responder | {share_cell(pinned_canned, pinned)} "
+                "| (not a target: see How to read it) | |"
             )
 
     def instructions_section() -> None:
@@ -1637,6 +1722,15 @@ def report(
                 + " | ".join(cells)
                 + " |"
             )
+            if r.runs(f"instructions_{scenario}_canned_lowlevel"):
+                cells = [
+                    ir_cell(scenario, "canned_lowlevel") if kind == "canned" else "-"
+                    for kind in kinds
+                ]
+                add(
+                    f"| {era}: the same, canned responder on aiohttp's low-level server "
+                    "(no application; as fastestmcp's `serve()`) | " + " | ".join(cells) + " |"
+                )
         add("")
         if "fastestmcp" not in kinds:
             return
@@ -1918,7 +2012,19 @@ def report(
     )
     add(
         "- Server CPU per call counts every thread of the server process (user + system, "
-        "from `/proc/PID/stat`, 10 ms ticks) over the measured window."
+        "from `/proc/PID/stat`, 10 ms ticks) over the measured window; the row below it is "
+        "its system (kernel) part."
+    )
+    add(
+        "- One CPU: the top load again for fastestmcp and the canned responder with the "
+        "server, the drivers and all their threads pinned to one CPU (`sched_setaffinity`). "
+        "On two CPUs a server slower than its drivers leaves them idle between answers, so "
+        "its every answer wakes a sleeping driver on the other CPU, and the kernel time of "
+        "that wake-up (an inter-processor interrupt, which a VM pays as an exit) is charged "
+        "to the server's `send`; a canned responder keeps its drivers busy and pays far less "
+        "of it. The same system calls, counted with `strace -c`, cost several times the "
+        "kernel time per call. On one CPU there is no such wake-up and the kernel time per "
+        "call is about the same for both; the calls/s share there is the server's own."
     )
     callgrind_ran = "instructions" in args.scenarios and not callgrind_missing()
     if use_perf:

@@ -68,7 +68,17 @@ def test_tiny_run_of_every_scenario_reports_sane_numbers(tmp_path: Path) -> None
             assert float(metrics["calls_per_s"]) > 0
             assert 0 < float(metrics["p50_ms"]) <= float(metrics["p99_ms"])
             assert float(metrics["server_cpu_us_per_call"]) >= 0
+            assert float(metrics["server_sys_us_per_call"]) >= 0
+            assert float(metrics["server_sys_us_per_call"]) <= float(
+                metrics["server_cpu_us_per_call"]
+            )
             assert float(metrics["driver_cpu_us_per_call"]) > 0
+    # the top load again, every process on one CPU, for both kinds and both eras
+    for scenario in ("legacy", "modern"):
+        for kind in ("fastestmcp", "canned"):
+            assert re.search(rf"round 1/1 {scenario}_{kind}_4_1cpu: calls_per_s=", log), kind
+    assert "| 4 sessions, one CPU: calls/s | " in report
+    assert re.search(r"4 sessions, every process on one CPU: calls/s, fastestmcp / canned", report)
     # the 2026-07-28 era: measured, or recorded as failed (a server may not serve it yet)
     for sessions in (1, 4):
         assert re.search(rf"round 1/1 modern_fastestmcp_{sessions}: (calls_per_s=|FAILED )", log)
@@ -170,6 +180,8 @@ def test_instructions_scenario_counts_instructions_under_callgrind() -> None:
             metrics = dict(part.split("=") for part in line.group(1).split(", "))
             assert float(metrics["instructions_per_call"]) > 10_000  # a Python server's call
             assert metrics["calls"] == "12"  # 4 sessions x 3 calls
+        # the canned responder again, on aiohttp's low-level server (as fastestmcp's serve())
+        assert re.search(rf"once instructions_{era}_canned_lowlevel: instructions_per_call=", log)
     assert "### Server instructions per `tools/call echo` (callgrind, 4 sessions)" in report
     for era in ("2025-11-25", "2026-07-28"):
         row = re.search(rf"\| {era}: server instructions per call \| (\d+)k \| (\d+)k \|", report)
@@ -182,6 +194,7 @@ def test_instructions_scenario_counts_instructions_under_callgrind() -> None:
             report,
         )
         assert target is not None, report
+        assert re.search(rf"\| {era}: the same, canned responder on aiohttp's low-level", report)
     assert "Server instructions per call (callgrind): the server runs under" in report
     assert "--callgrind-calls 3,1 --callgrind-warmup 10,10" in report
 
