@@ -1417,21 +1417,27 @@ def failure_of(runs: list[Metrics]) -> str | None:
     return f"failed ({reason}{more})"
 
 
-def ratio_cell(base: list[float], cand: list[float]) -> str:
-    text = f"{statistics.median(cand) / statistics.median(base):.1f}x"
+def _times(ratio: float) -> str:
+    return f"{ratio:.1f}x"
+
+
+def _percent(ratio: float) -> str:
+    return f"{ratio * 100:.0f} %"
+
+
+def ratio_cell(base: list[float], cand: list[float], show: Callable[[float], str] = _times) -> str:
+    """The median of `cand` over the median of `base`, and the lowest and highest ratio of
+    one round's pair."""
+    text = show(statistics.median(cand) / statistics.median(base))
     if len(base) > 1 and len(base) == len(cand):
         per_round = sorted(c / b for b, c in zip(base, cand, strict=True))
-        text += f" (rounds {per_round[0]:.1f}x to {per_round[-1]:.1f}x)"
+        text += f" (rounds {show(per_round[0])} to {show(per_round[-1])})"
     return text
 
 
 def share_cell(base: list[float], cand: list[float]) -> str:
-    """The median of `cand` as a percentage of the median of `base`, and per round."""
-    text = f"{statistics.median(cand) / statistics.median(base) * 100:.0f} %"
-    if len(base) > 1 and len(base) == len(cand):
-        per_round = sorted(c / b for b, c in zip(base, cand, strict=True))
-        text += f" (rounds {per_round[0] * 100:.0f} % to {per_round[-1] * 100:.0f} %)"
-    return text
+    """`ratio_cell` as a percentage."""
+    return ratio_cell(base, cand, _percent)
 
 
 def mark(ok: bool) -> str:
