@@ -780,7 +780,7 @@ class LoopActor(pykka.Actor, Process):
             return None
         except BaseException as exc:  # the task would have died with it: so does the actor
             return self.start_task(_raise(exc), name=name)
-        return self.start_task(_resume(coro, waiting), name=name)
+        return self.start_task(_resumed(coro, waiting), name=name)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         tasks = self._tasks
@@ -827,13 +827,20 @@ async def _raise(exc: BaseException) -> None:
 @types.coroutine
 def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> Any:
     """Continue a coroutine whose first step ran outside any task, inside the task this
-    wraps (see `LoopActor.start_task_eagerly`).
+    wraps (see `LoopActor.start_task_eagerly`; made by `_resumed`).
 
     `waiting` is what the first step yielded (the future the coroutine awaits): yielded on
     to the task, which resumes here once it is done. An exception the task throws meanwhile
     (a cancellation) goes into the coroutine, as the task would have thrown it; after that
     the coroutine is driven by `yield from`, like any awaited coroutine.
     """
+    try:
+        yield  # `_resumed` starts it to here; the task's first step goes on from it
+    except BaseException as exc:  # cancelled before that step
+        try:
+            waiting = coro.throw(exc)
+        except StopIteration as stop:
+            return stop.value
     while True:
         try:
             yield waiting
@@ -844,3 +851,12 @@ def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> Any:
                 return stop.value
             continue
         return (yield from coro)
+
+
+def _resumed(coro: Coroutine[Any, Any, None], waiting: Any) -> Any:
+    """`_resume`, already started: a generator that has not started cannot catch what is
+    thrown into it, so a task cancelled before its first step would end without the
+    cancellation reaching `coro`, left suspended for the garbage collector to close."""
+    resume = _resume(coro, waiting)
+    resume.send(None)
+    return resume

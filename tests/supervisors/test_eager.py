@@ -144,7 +144,7 @@ class Eager(LoopActor):
             task = self.start_task_eagerly(quick())
             self.log.append("returned")
             return task
-        if kind == "suspends":
+        if kind in ("suspends", "cancelled at once"):
 
             async def slow() -> None:
                 self.log.append("first step")
@@ -160,6 +160,8 @@ class Eager(LoopActor):
 
             task = self.start_task_eagerly(slow())
             self.log.append("returned")
+            if kind == "cancelled at once" and task is not None:
+                task.cancel()  # before the task's first step
             return task
         if kind == "fails":
 
@@ -195,6 +197,21 @@ def test_cancelling_the_task_reaches_the_coroutine_where_it_waits(runtime: Runti
     assert task.cancelled()
     assert ref.proxy().log.get(timeout=WAIT) == ["first step", "returned", "cancelled", "cleanup"]
     assert ref.is_alive()  # a cancelled task is not a crash
+    ref.stop()
+
+
+def test_a_task_cancelled_before_its_first_step_still_cancels_the_coroutine(
+    runtime: Runtime,
+) -> None:
+    """The coroutine suspended in its eager first step; its task is cancelled before the loop
+    ran it: the cancellation must reach the coroutine where it waits (its `except` and
+    `finally` run then), not leave it suspended for the garbage collector to close."""
+    ref = runtime.call(Eager.start)
+    task = ref.ask(("cancelled at once", 1000), timeout=WAIT)
+    wait_until(lambda: task.done(), "the cancelled task")
+    assert task.cancelled()
+    assert ref.proxy().log.get(timeout=WAIT) == ["first step", "returned", "cancelled", "cleanup"]
+    assert ref.is_alive()
     ref.stop()
 
 
