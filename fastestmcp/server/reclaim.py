@@ -23,7 +23,8 @@
 # of it freed (seen: 5,000 deletions reclaimed twice, after 3,278 and after 1,722 more, and
 # some 500 blocks of the last sessions still in free lists, invisible to `gc`).
 
-"""Return memory to the system after a mass end of sessions (one collection, one trim)."""
+"""Return memory to the system after a mass end of sessions (one collection, one trim); the
+garbage collector's settings of a process that is the server's (`settle_gc_for_serving`)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from typing import Any
 
 import structlog
 
-__all__ = ["Reclaimer"]
+__all__ = ["GC_THRESHOLD", "Reclaimer", "settle_gc_for_serving"]
 
 log = structlog.get_logger("fastestmcp.server")
 
@@ -55,6 +56,31 @@ def _find_malloc_trim() -> Callable[[int], Any] | None:
 
 
 _MALLOC_TRIM = _find_malloc_trim()
+
+#: The collector's thresholds `settle_gc_for_serving` raises to (generations 0 and 1).
+GC_THRESHOLD = (10_000, 20)
+
+
+def settle_gc_for_serving() -> None:
+    """Set up the garbage collector of a process that is the server's (what `server.run`
+    does once the server is up, for every transport).
+
+    What start-up made lives as long as the process: one collection, then `gc.freeze()`, so
+    no later collection walks it again. And the youngest generations are collected less
+    often (at least every 10,000 allocations instead of 700, and generation 1 every 20th
+    time instead of every 10th): every opened session adds a few dozen long-lived objects,
+    and with thousands of sessions open the default thresholds spent about 5 % of a
+    session's opening in the collector (callgrind, 10,000 sessions: 1,503 k -> 1,424 k
+    server instructions per opened session). A per-call request leaves almost nothing
+    behind, so calls cost the same. Thresholds already higher (set by the application) are
+    kept.
+    """
+    gc.collect()
+    gc.freeze()
+    gen0, gen1, gen2 = gc.get_threshold()
+    if gen0 == 0:  # automatic collection is off: leave it off
+        return
+    gc.set_threshold(max(gen0, GC_THRESHOLD[0]), max(gen1, GC_THRESHOLD[1]), gen2)
 
 
 class Reclaimer:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import ipaddress
 import signal
 import threading
@@ -38,6 +37,7 @@ from aiohttp import web
 
 from fastestmcp.protocol import jsonrpc
 from fastestmcp.protocol.errors import InvalidRequest, McpError
+from fastestmcp.server.reclaim import settle_gc_for_serving
 from fastestmcp.transports.base import HttpRequestInfo, RequestId
 
 __all__ = [
@@ -415,9 +415,7 @@ def wait_for_interrupt(stop: Callable[[], None]) -> None:
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
     try:
-        # This process is the server's: its long-lived objects need no more GC passes.
-        gc.collect()
-        gc.freeze()
+        settle_gc_for_serving()  # this process is the server's
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -62,10 +62,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import secrets
-import signal
-import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +83,7 @@ from fastestmcp.transports._http_common import (
     peek,
     read_body,
     sse_event,
+    wait_for_interrupt,
 )
 from fastestmcp.transports._http_common import http_info as _http_info
 from fastestmcp.transports._http_common import refuse as _refuse
@@ -1278,21 +1276,4 @@ def run_http(
     """Serve `server` on streamable HTTP until interrupted (Ctrl-C); blocking."""
     running = serve(server, host=host, port=port, path=path, **options)
     log.info("serving MCP over streamable HTTP", url=running.url)
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _interrupt) if main else None
-    try:
-        # This process is the server's: its long-lived objects need no more GC passes.
-        gc.collect()
-        gc.freeze()
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if main:
-            signal.signal(signal.SIGTERM, previous)
-        running.stop()
-
-
-def _interrupt(_signum: int, _frame: Any) -> None:
-    """SIGTERM (a container stopping) ends `run_http` as Ctrl-C does: cleanly."""
-    raise KeyboardInterrupt
+    wait_for_interrupt(running.stop)

@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-import gc
 from typing import TYPE_CHECKING, Any
 
+from fastestmcp.server.reclaim import settle_gc_for_serving
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, start
 from fastestmcp.transports.stdio import (
     StdioTransport,
@@ -38,9 +38,7 @@ def run_stdio(server: Server, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
                 transport.start(sink, on_oversized=lambda _size: transport.outbox.send(too_large))
 
             handle.runtime.call(begin)
-            # This process is the server's: its long-lived objects need no more GC passes.
-            gc.collect()
-            gc.freeze()
+            settle_gc_for_serving()  # this process is the server's
             handle.runtime.run_coroutine(transport.wait_closed()).result()
         except KeyboardInterrupt:
             pass

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
+from collections.abc import Iterator
+
+import pytest
 
 import fastestmcp
 from fastestmcp.server import session as session_module
-from fastestmcp.server.reclaim import Reclaimer
+from fastestmcp.server.reclaim import GC_THRESHOLD, Reclaimer, settle_gc_for_serving
 from fastestmcp.transports.memory import MemoryConnection
 
 
@@ -123,3 +127,35 @@ def test_context_operations_are_dispatched_by_one_interned_name_each() -> None:
     assert {"get_state", "set_state"} <= attrs.keys()
     for name, attr in attrs.items():
         assert attr is sys.intern("_op_" + name)
+
+
+# -- the collector of a process that is the server's -------------------------------------------
+
+
+@pytest.fixture
+def gc_state() -> Iterator[None]:
+    """Whatever a test does to the collector's thresholds and frozen objects is undone."""
+    before = gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
+@pytest.mark.usefixtures("gc_state")
+def test_settling_the_collector_freezes_start_up_and_raises_the_young_thresholds() -> None:
+    gc.set_threshold(700, 10, 10)  # CPython's defaults
+    settle_gc_for_serving()
+    assert gc.get_freeze_count() > 0  # what start-up made is out of every later collection
+    assert gc.get_threshold() == (*GC_THRESHOLD, 10)
+
+
+@pytest.mark.usefixtures("gc_state")
+def test_settling_the_collector_keeps_higher_thresholds_and_a_disabled_one() -> None:
+    gc.set_threshold(50_000, 5, 100)  # the application's own: generation 0 higher
+    settle_gc_for_serving()
+    assert gc.get_threshold() == (50_000, GC_THRESHOLD[1], 100)
+    gc.set_threshold(0, 10, 10)  # automatic collection off: stays off
+    settle_gc_for_serving()
+    assert gc.get_threshold() == (0, 10, 10)

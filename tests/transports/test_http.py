@@ -26,6 +26,7 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastestmcp.server.reclaim import GC_THRESHOLD
 from fastestmcp.transports._http_common import MEMO_SIZE
 from fastestmcp.transports.http import HttpOptions, HttpServer, http_app, serve
 from supervisors import count_children
@@ -717,9 +718,15 @@ def test_http_app_mounts_in_a_users_app_with_extra_routes() -> None:
 # -- server.run(transport="http"): a real process, stopped with SIGTERM -----------------------
 
 RUN_SCRIPT = """
-import sys
+import gc, sys
 from tests.transports.http_fixture import make_server
-make_server("process").run(transport="http", host="127.0.0.1", port=int(sys.argv[1]))
+server = make_server("process")
+
+@server.tool
+def gc_threshold() -> list[int]:
+    return list(gc.get_threshold())
+
+server.run(transport="http", host="127.0.0.1", port=int(sys.argv[1]))
 """
 
 
@@ -757,6 +764,10 @@ def test_server_run_http_serves_until_interrupted() -> None:
                 "tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}}
             )
             assert result["structuredContent"] == {"result": 3}
+            # the process is the server's: its collector was set up for serving
+            result = await client.result("tools/call", {"name": "gc_threshold", "arguments": {}})
+            gen0, gen1, _ = result["structuredContent"]["result"]
+            assert (gen0, gen1) >= GC_THRESHOLD
 
         run(test)
         proc.send_signal(signal.SIGTERM)
