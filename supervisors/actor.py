@@ -779,8 +779,8 @@ class LoopActor(pykka.Actor, Process):
         except StopIteration:
             return None
         except BaseException as exc:  # the task would have died with it: so does the actor
-            return self.start_task(_raise(exc), name=name)
-        return self.start_task(_resumed(coro, waiting), name=name)
+            return self.start_task(_started(_raise(exc)), name=name)
+        return self.start_task(_started(_resume(coro, waiting)), name=name)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         tasks = self._tasks
@@ -820,14 +820,25 @@ class LoopActor(pykka.Actor, Process):
         self._sv_runtime.unlink(self._actor_ref, ref)
 
 
-async def _raise(exc: BaseException) -> None:
+@types.coroutine
+def _raise(exc: BaseException) -> Any:
+    """Raise `exc`, what a coroutine raised in its eager first step, inside the task this
+    wraps (see `LoopActor.start_task_eagerly`; started by `_started`), so that the actor
+    crashes as it would have had the task run the step: also when the task is cancelled
+    before its first step (the exception came first)."""
+    try:
+        yield  # `_started` starts it to here; the task's first step goes on from it
+    except GeneratorExit:  # closed without ever running (its loop closed): nothing to crash
+        raise
+    except BaseException:  # cancelled before that step
+        pass
     raise exc
 
 
 @types.coroutine
 def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> Any:
     """Continue a coroutine whose first step ran outside any task, inside the task this
-    wraps (see `LoopActor.start_task_eagerly`; made by `_resumed`).
+    wraps (see `LoopActor.start_task_eagerly`; started by `_started`).
 
     `waiting` is what the first step yielded (the future the coroutine awaits): yielded on
     to the task, which resumes here once it is done. An exception the task throws meanwhile
@@ -835,7 +846,7 @@ def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> Any:
     the coroutine is driven by `yield from`, like any awaited coroutine.
     """
     try:
-        yield  # `_resumed` starts it to here; the task's first step goes on from it
+        yield  # `_started` starts it to here; the task's first step goes on from it
     except BaseException as exc:  # cancelled before that step
         try:
             waiting = coro.throw(exc)
@@ -853,10 +864,10 @@ def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> Any:
         return (yield from coro)
 
 
-def _resumed(coro: Coroutine[Any, Any, None], waiting: Any) -> Any:
-    """`_resume`, already started: a generator that has not started cannot catch what is
-    thrown into it, so a task cancelled before its first step would end without the
-    cancellation reaching `coro`, left suspended for the garbage collector to close."""
-    resume = _resume(coro, waiting)
-    resume.send(None)
-    return resume
+def _started(wrapper: Any) -> Any:
+    """`wrapper` (`_resume`, `_raise`), started up to its first bare `yield`: a generator that
+    has not started cannot catch what is thrown into it, so a task cancelled before its first
+    step would end without the wrapper running at all (a suspended coroutine left for the
+    garbage collector to close; an exception of the first step lost)."""
+    wrapper.send(None)
+    return wrapper

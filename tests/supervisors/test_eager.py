@@ -163,12 +163,15 @@ class Eager(LoopActor):
             if kind == "cancelled at once" and task is not None:
                 task.cancel()  # before the task's first step
             return task
-        if kind == "fails":
+        if kind in ("fails", "fails, then cancelled"):
 
             async def boom() -> None:
                 raise RuntimeError("failed in its first step")
 
-            return self.start_task_eagerly(boom())
+            task = self.start_task_eagerly(boom())
+            if kind == "fails, then cancelled" and task is not None:
+                task.cancel()  # before the task's first step
+            return task
         raise ValueError(kind)
 
 
@@ -225,9 +228,12 @@ def test_stopping_the_actor_cancels_a_task_that_went_on(runtime: Runtime) -> Non
     assert log[-2:] == ["cancelled", "cleanup"]
 
 
-def test_an_exception_in_the_first_step_crashes_the_actor(runtime: Runtime) -> None:
+@pytest.mark.parametrize("kind", ["fails", "fails, then cancelled"])
+def test_an_exception_in_the_first_step_crashes_the_actor(runtime: Runtime, kind: str) -> None:
+    """Also when the task that carries it is cancelled before its first step: the
+    exception came first."""
     ref = runtime.call(Eager.start)
-    ref.ask(("fails", None), timeout=WAIT)
+    ref.ask((kind, None), timeout=WAIT)
     wait_until(lambda: not ref.is_alive(), "the actor's crash")
 
 
