@@ -89,6 +89,13 @@ _OP_ATTRS: dict[str, str] = {}
 _SYNC_OPS: dict[str, bool] = {}
 
 
+def _never_ran(task: asyncio.Task[Any]) -> bool:
+    """Whether `task`'s coroutine has not taken its first step (a cancel then never reaches it:
+    the task ends without running any of it)."""
+    coro = task.get_coro()
+    return inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED
+
+
 def _op_attr(name: str) -> str:
     """The interned name of the method that handles `Op` `name`."""
     return _OP_ATTRS.get(name) or _OP_ATTRS.setdefault(name, sys.intern("_op_" + name))
@@ -1031,11 +1038,15 @@ class SessionActor(LoopActor):
             assert isinstance(params, types.CancelledNotificationParams)
             request_id = params.request_id  # 0 is a valid id: test against None
             entry = self._requests.pop(request_id, None) if request_id is not None else None
-            if entry is not None:
+            if entry is not None and request_id is not None:
                 task, ctx = entry
                 ctx._cancelled = True
                 if task is not None:
                     task.cancel()
+                    if _never_ran(task):
+                        # Cancelled before its first step, `_run` never starts: nor does its
+                        # `finally`, which tells the request's batch not to wait for it.
+                        self._no_response(request_id)
         # Other notifications (progress, roots/list_changed...) need no action here yet.
 
     # -- responses from the client (to our requests) -----------------------------------------

@@ -322,6 +322,31 @@ def test_batches_are_accepted_on_2025_03_26_and_each_item_answered(connect: Conn
     assert sorted(item["id"] for item in arrays[0]) == ["b1", "b2", "b3", "b4"]
 
 
+def test_a_request_cancelled_before_it_ran_leaves_its_batchs_other_answers_to_go_out(
+    connect: Connect,
+):
+    """The cancellation of an async tool's call is handled before the call's task ever ran
+    (both frames reach the session in one loop turn): the batch's array goes out without that
+    answer. It used to wait for it forever, and the other answers with it."""
+    conn = connect(protocol_version=versions.V2025_03_26)
+    key, probe = new_probe()
+    batch = [
+        {"jsonrpc": "2.0", "id": "h", "method": "tools/call",
+         "params": {"name": "hang", "arguments": {"key": key}}},
+        {"jsonrpc": "2.0", "id": "a", "method": "tools/call",
+         "params": {"name": "add", "arguments": {"a": 1, "b": 2}}},
+    ]  # fmt: skip
+    cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "h"}}
+    conn.send_frame(msgspec.json.encode(batch))
+    conn.send_frame(msgspec.json.encode(cancel))
+    assert wait_answer(conn, "a")["result"]["structuredContent"] == {"result": 3}
+    arrays = [msgspec.json.decode(frame) for frame, _ in conn.frames if frame.startswith(b"[")]
+    assert [[item["id"] for item in array] for array in arrays] == [["a"]]
+    assert not probe.started.is_set()  # cancelled before it ran
+    conn.request("ping")
+    assert answers(conn, "h") == []
+
+
 def test_a_batch_of_notifications_only_gets_no_answer(connect: Connect):
     conn = connect(protocol_version=versions.V2025_03_26)
     conn.send_frame(b'[{"jsonrpc": "2.0", "method": "notifications/initialized"}]')
