@@ -106,6 +106,19 @@ class MemoryConnection:
         assert sink is not None, "not open"
         self.handle.runtime.call_on_loop(sink.frame, frame)
 
+    def send_frames(self, *frames: bytes) -> None:
+        """Hand several raw frames to the session in one loop turn (thread-safe): the session
+        gets them all before any task they start takes its first step, as it does messages
+        that arrive together on a connection."""
+        sink = self._sink
+        assert sink is not None, "not open"
+
+        def hand_over() -> None:
+            for frame in frames:
+                sink.frame(frame)
+
+        self.handle.runtime.call_on_loop(hand_over)
+
     def request_future(self, method: str, params: Any = None) -> LoopFuture[Any]:
         with self._lock:
             self._next_id += 1

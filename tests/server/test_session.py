@@ -326,8 +326,8 @@ def test_a_request_cancelled_before_it_ran_leaves_its_batchs_other_answers_to_go
     connect: Connect,
 ):
     """The cancellation of an async tool's call is handled before the call's task ever ran
-    (both frames reach the session in one loop turn): the batch's array goes out without that
-    answer. It used to wait for it forever, and the other answers with it."""
+    (both frames reach the session in one loop turn, `send_frames`): the batch's array goes
+    out without that answer. It used to wait for it forever, and the other answers with it."""
     conn = connect(protocol_version=versions.V2025_03_26)
     key, probe = new_probe()
     batch = [
@@ -337,8 +337,7 @@ def test_a_request_cancelled_before_it_ran_leaves_its_batchs_other_answers_to_go
          "params": {"name": "add", "arguments": {"a": 1, "b": 2}}},
     ]  # fmt: skip
     cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "h"}}
-    conn.send_frame(msgspec.json.encode(batch))
-    conn.send_frame(msgspec.json.encode(cancel))
+    conn.send_frames(msgspec.json.encode(batch), msgspec.json.encode(cancel))
     assert wait_answer(conn, "a")["result"]["structuredContent"] == {"result": 3}
     arrays = [msgspec.json.decode(frame) for frame, _ in conn.frames if frame.startswith(b"[")]
     assert [[item["id"] for item in array] for array in arrays] == [["a"]]
