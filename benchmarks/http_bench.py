@@ -1539,24 +1539,31 @@ def report(
     add("")
     header = " | ".join(KIND_BY_NAME[k].title for k in kinds)
 
+    def load_rows(title: str, case_of: Callable[[str], str | None]) -> None:
+        """The `LOAD_ROWS` of one load (`title`), a column per kind: the case `case_of(kind)`
+        (None: a kind this load does not run, "-")."""
+        for label, metric, formatter in LOAD_ROWS:
+            cells = []
+            for kind in kinds:
+                name = case_of(kind)
+                runs = r.runs(name) if name is not None else []
+                failure = failure_of(runs) if runs else "not run"
+                if name is None:
+                    cells.append("-")
+                elif failure:
+                    cells.append(failure if metric == "calls_per_s" else "-")
+                else:
+                    cells.append(cell([m[metric] for m in runs], formatter))
+            add(f"| {title}: {label} | " + " | ".join(cells) + " |")
+
     def load_table(scenario: str) -> None:
         add(f"| Measurement | {header} |")
         add("|---" * (len(kinds) + 1) + "|")
         for sessions in args.sessions:
-            for label, metric, formatter in LOAD_ROWS:
-                cells = []
-                for kind in kinds:
-                    runs = r.runs(f"{scenario}_{kind}_{sessions}")
-                    failure = failure_of(runs) if runs else "not run"
-                    if failure:
-                        cells.append(failure if metric == "calls_per_s" else "-")
-                    else:
-                        cells.append(cell([m[metric] for m in runs], formatter))
-                add(
-                    f"| {sessions} session{'s' if sessions != 1 else ''}: {label} | "
-                    + " | ".join(cells)
-                    + " |"
-                )
+            load_rows(
+                f"{sessions} session{'s' if sessions != 1 else ''}",
+                lambda kind: f"{scenario}_{kind}_{sessions}",  # noqa: B023 (called at once)
+            )
             cells = []
             for kind in kinds:
                 vals = r.values(f"{scenario}_{kind}_{sessions}", "server_instructions_per_call")
@@ -1576,18 +1583,10 @@ def report(
             callgrind_row(scenario)
         top = max(args.sessions)
         if any(r.runs(f"{scenario}_{kind}_{top}_1cpu") for kind in ONE_CPU_KINDS):
-            for label, metric, formatter in LOAD_ROWS:
-                cells = []
-                for kind in kinds:
-                    runs = r.runs(f"{scenario}_{kind}_{top}_1cpu")
-                    failure = failure_of(runs) if runs else "not run"
-                    if kind not in ONE_CPU_KINDS:
-                        cells.append("-")
-                    elif failure:
-                        cells.append(failure if metric == "calls_per_s" else "-")
-                    else:
-                        cells.append(cell([m[metric] for m in runs], formatter))
-                add(f"| {top} sessions, one CPU: {label} | " + " | ".join(cells) + " |")
+            load_rows(
+                f"{top} sessions, one CPU",
+                lambda kind: f"{scenario}_{kind}_{top}_1cpu" if kind in ONE_CPU_KINDS else None,
+            )
         add("")
 
     def ir_cell(scenario: str, kind: str) -> str:

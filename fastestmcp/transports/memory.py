@@ -102,9 +102,7 @@ class MemoryConnection:
 
     def send_frame(self, frame: bytes) -> None:
         """Hand one raw frame to the session (thread-safe)."""
-        sink = self._sink
-        assert sink is not None, "not open"
-        self.handle.runtime.call_on_loop(sink.frame, frame)
+        self.send_frames(frame)
 
     def send_frames(self, *frames: bytes) -> None:
         """Hand several raw frames to the session in one loop turn (thread-safe): the session
