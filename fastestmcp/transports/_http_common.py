@@ -257,6 +257,13 @@ class OriginPolicy:
 # -- bodies and SSE ------------------------------------------------------------------------------
 
 
+def client_gone(request: web.BaseRequest) -> bool:
+    """The client's connection is closed (or closing): nothing more reaches it. (aiohttp
+    does not cancel a handler whose client went away; a handler that waits looks.)"""
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
 def _too_large(limit: int) -> web.Response:
     return refuse(
         413,

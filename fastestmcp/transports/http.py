@@ -77,6 +77,7 @@ from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._http_common import (
     OriginPolicy,
+    client_gone,
     finish_sse,
     listen_handler,
     one_path,
@@ -689,9 +690,15 @@ class StreamableHttpTransport:
                 ),
                 headers={"Allow": "GET, POST, DELETE"},
             )
-        except (ConnectionResetError, asyncio.CancelledError):
+        except asyncio.CancelledError:
             raise
-        except Exception:  # a bug here must not answer a client with a bare 500
+        except Exception as exc:
+            if isinstance(exc, ConnectionError) and client_gone(request):
+                # A write to a client that went away (say, starting the stream of a call it
+                # dropped): its doing, not a failure, so no traceback; nobody reads the answer.
+                log.info("client closed its connection mid-request", method=request.method)
+                return web.Response(status=499)
+            # A bug here must not answer a client with a bare 500.
             log.exception("HTTP request failed", method=request.method, path=request.path)
             return _refuse(500, InternalError("Internal Server Error: see the server's log"))
 

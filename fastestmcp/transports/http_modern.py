@@ -40,6 +40,7 @@ from aiohttp import web
 from fastestmcp.protocol import jsonrpc, modern
 from fastestmcp.protocol.errors import InvalidRequest
 from fastestmcp.transports._http_common import (
+    client_gone,
     finish_sse,
     http_info,
     peek,
@@ -293,7 +294,7 @@ async def _respond(
             continue
         # The sweep: aiohttp does not cancel a handler whose client went away, so look, and a
         # closed `subscriptions/listen` stream (or an abandoned request) ends its actor promptly.
-        if request.transport is None or request.transport.is_closing():
+        if client_gone(request):
             log.info("client closed its response stream", request_id=request_id)
             return response if response is not None else web.Response(status=499)
         now = loop.time()

@@ -41,6 +41,7 @@ from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._http_common import (
     OriginPolicy,
+    client_gone,
     http_info,
     listen,
     read_body,
@@ -346,7 +347,7 @@ class SseTransport:
             try:
                 await asyncio.wait_for(session.wake.wait(), tick)
             except TimeoutError:
-                if request.transport is None or request.transport.is_closing():
+                if client_gone(request):
                     raise ConnectionResetError("the client closed the connection") from None
             now = loop.time()
             if keepalive is not None and now - last_touch >= keepalive:

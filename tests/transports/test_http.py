@@ -7,14 +7,17 @@ test by `run`); servers are stopped in `finally`/fixture teardown.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
+import logging
 import os
 import random
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -26,6 +29,7 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastestmcp import Context
 from fastestmcp.server.reclaim import GC_THRESHOLD
 from fastestmcp.transports._http_common import MEMO_SIZE
 from fastestmcp.transports.http import HttpOptions, HttpServer, http_app, serve
@@ -865,6 +869,97 @@ def test_a_client_that_drops_its_stream_does_not_hurt_the_session(server: HttpSe
         assert result["structuredContent"] == {"result": 3}
 
     run(test)
+
+
+@pytest.mark.parametrize("era", ["legacy", "modern"])
+def test_a_client_gone_before_its_stream_starts_is_no_server_error(
+    era: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The client drops a call that has sent nothing yet; then the tool reports progress, so the
+    # answer would become an SSE stream on a connection that is gone. That is the client's
+    # doing: no "Error handling request" traceback from aiohttp, no 500, the server goes on.
+    gate = threading.Event()
+    srv = make_server("gone")
+
+    @srv.tool
+    async def late_progress(ctx: Context) -> str:
+        """Wait for the test's gate, then report progress."""
+        for _ in range(int(WAIT / 0.01)):
+            if gate.is_set():
+                break
+            await asyncio.sleep(0.01)
+        await ctx.report_progress(1, 2)
+        await ctx.report_progress(2, 2)
+        return "done"
+
+    running = serve(srv, host="127.0.0.1", port=0)
+    caplog.set_level(logging.WARNING)
+
+    def connections() -> list[Any]:  # the server's open connections (aiohttp's protocols)
+        low_level = running._runner.server
+        assert low_level is not None
+        return list(low_level.connections)
+
+    async def test(http: aiohttp.ClientSession) -> None:
+        if era == "legacy":
+            client = await connected(http, running)
+            headers = client.headers()
+            meta: dict[str, Any] = {"progressToken": "p"}
+        else:
+            headers = {
+                "Accept": ACCEPT_BOTH,
+                "Content-Type": "application/json",
+                "MCP-Protocol-Version": "2026-07-28",
+                "Mcp-Method": "tools/call",
+                "Mcp-Name": "late_progress",
+            }
+            meta = {
+                "progressToken": "p",
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+            }
+        call = {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "method": "tools/call",
+            "params": {"name": "late_progress", "arguments": {}, "_meta": meta},
+        }
+        transport = running.transport
+        posting = asyncio.ensure_future(http.post(running.url, json=call, headers=headers))
+        for _ in range(int(WAIT / 0.01)):  # until the server holds the call
+            if transport._in_flight or transport._waiting.outboxes:
+                break
+            await asyncio.sleep(0.01)
+        held = connections()
+        assert held
+        posting.cancel()  # aiohttp closes that connection
+        with contextlib.suppress(asyncio.CancelledError):
+            await posting
+
+        def gone() -> bool:  # the server saw the held connection close
+            return all(c.transport is None or c not in connections() for c in held)
+
+        for _ in range(int(WAIT / 0.01)):
+            if gone():
+                break
+            await asyncio.sleep(0.01)
+        assert gone()
+        gate.set()
+        for _ in range(int(WAIT / 0.01)):  # until the call has ended
+            if not (transport._in_flight or transport._waiting.outboxes):
+                break
+            await asyncio.sleep(0.01)
+        # The server goes on.
+        client = await connected(http, running)
+        result = await client.result("tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
+        assert result["structuredContent"] == {"result": 3}
+
+    try:
+        run(test)
+    finally:
+        running.stop()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
 
 
 def test_stopping_the_server_ends_open_streams_quickly() -> None:
