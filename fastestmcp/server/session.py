@@ -41,6 +41,7 @@ from fastestmcp.protocol.errors import (
     InternalError,
     InvalidParams,
     InvalidRequest,
+    InvalidResponse,
     McpError,
     MethodNotFound,
 )
@@ -510,12 +511,28 @@ class SessionActor(LoopActor):
         try:
             decoded = jsonrpc.decode(data, allow_batch=batching)
         except McpError as exc:
-            self._send_error(exc, exc.request_id)
+            self._on_undecodable(exc)
             return
         if isinstance(decoded, jsonrpc.Batch):
             self._on_batch(decoded)
             return
         self._on_message(decoded)
+
+    def _on_undecodable(self, exc: McpError) -> None:
+        """A message that is not valid JSON-RPC: answer it with the error; but a malformed
+        response answers a request of ours, which fails with it (its handler is waiting), and
+        its id is ours, not one of the client's requests: an error sent back has no id."""
+        if type(exc) is not InvalidResponse:
+            self._send_error(exc, exc.request_id)
+            return
+        request_id = exc.request_id
+        future = self._pending.pop(request_id, None) if request_id is not None else None
+        if future is not None:
+            future.set_exception(exc)
+            return
+        log.warning("malformed response", session_id=self.session_id, request_id=request_id)
+        exc.request_id = None
+        self._send_error(exc, None)
 
     # -- batches (2025-03-26): the responses to one batch go back as one JSON array -----------
 
@@ -525,7 +542,7 @@ class SessionActor(LoopActor):
         try:
             for item in batch.items:
                 if isinstance(item, McpError):
-                    self._send_error(item, item.request_id)
+                    self._on_undecodable(item)
                 else:
                     self._on_message(item)
         finally:

@@ -225,3 +225,35 @@ def test_a_cancelled_request_withdraws_its_unanswered_requests_to_the_client(
     conn.send_frame(jsonrpc.encode(jsonrpc.Response(id=asked[0].id, result={"roots": []})))
     assert conn.request("ping") == {}
     assert not answers(conn, "r1")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b'"error":{"code":"bad","message":1}',
+        b'"error":"no"',
+        b'"result":{"roots":[]},"error":{"code":1,"message":"m"}',
+    ],
+)
+@pytest.mark.parametrize("tool", ["roots", "roots_sync"])
+def test_a_malformed_answer_from_the_client_fails_the_handlers_request(
+    connect: Connect, monkeypatch: pytest.MonkeyPatch, tool: str, answer: bytes
+):
+    """The client's answer to the server's request is not a valid response: the handler's
+    request fails (the tool reports it), instead of waiting for good for another answer; and
+    the client gets no error response to its response (under an id of the server's own)."""
+    conn = connect(capabilities={"roots": {}})
+    asked: list[jsonrpc.RequestId] = []
+
+    def malformed(request: jsonrpc.Request) -> None:
+        asked.append(request.id)
+        conn.send_frame(b'{"jsonrpc":"2.0","id":%s,%s}' % (msgspec.json.encode(request.id), answer))
+
+    monkeypatch.setattr(conn, "_answer", malformed)
+    result = call(conn, tool)
+    assert result["isError"] is True
+    assert "roots/list" in tool_text(result)
+    assert "-32600" in tool_text(result)
+    assert len(asked) == 1
+    assert not answers(conn, asked[0])
+    assert conn.request("ping") == {}
