@@ -89,6 +89,11 @@ class LoopThreadPool:
                 result, error = fn(), None
             except BaseException as exc:  # delivered to the awaiting coroutine, not lost here
                 result, error = None, exc
+                if isinstance(error, StopIteration):
+                    # An asyncio Future refuses StopIteration (PEP 479): make it what a
+                    # coroutine makes of it, or delivering it would fail, and lose the batch.
+                    error = RuntimeError("function raised StopIteration")
+                    error.__cause__ = exc
             self._complete(future, result, error)
             del job, fn, future, result, error
             idle.release()

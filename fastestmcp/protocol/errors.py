@@ -13,6 +13,7 @@
 #   McpError(Exception)                      any error that has a JSON-RPC code
 #   ├── ParseError                    -32700 the bytes are not JSON (or not UTF-8)
 #   ├── InvalidRequest                -32600 JSON, but not a valid JSON-RPC/MCP message
+#   │   └── InvalidResponse                  a malformed response ("result"/"error", no "method")
 #   ├── MethodNotFound                -32601 unknown or unavailable method
 #   ├── InvalidParams                 -32602 params do not match the method's schema
 #   ├── InternalError                 -32603 a bug or an unexpected failure on our side
@@ -47,6 +48,7 @@ __all__ = (
     "InternalError",
     "InvalidParams",
     "InvalidRequest",
+    "InvalidResponse",
     "InvalidResult",
     "McpError",
     "MethodNotFound",
@@ -176,6 +178,14 @@ class InvalidRequest(_CodedError):
     """The JSON is not a valid JSON-RPC 2.0 / MCP message (-32600)."""
 
     CODE = INVALID_REQUEST
+
+
+class InvalidResponse(InvalidRequest):
+    """A malformed response: it has ``"result"`` or ``"error"`` and no ``"method"`` (-32600).
+
+    Its ``request_id``, when readable, is the id of the receiver's own request it answers:
+    that request failed. A response gets no response, so this is not sent back.
+    """
 
 
 class MethodNotFound(_CodedError):

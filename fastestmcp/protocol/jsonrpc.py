@@ -21,10 +21,11 @@
 #   "method", no "id"                        -> Notification
 #   "method", "id" a string or an integer    -> Request
 #   "method", "id" anything else (null too)  -> InvalidRequest
-#   "result" and "error" together            -> InvalidRequest
+#   "result" and "error" together            -> InvalidResponse (an InvalidRequest)
 #   "result", "id" a string or an integer    -> Response
 #   "error" (an ErrorObject), "id" as above,
 #     null or missing                        -> ErrorResponse
+#   "result"/"error" otherwise malformed     -> InvalidResponse
 #   anything else                            -> InvalidRequest
 #
 # Bytes that are not UTF-8 or not JSON, and JSON nested deeper than the decoder allows,
@@ -46,7 +47,13 @@ from typing import Any, TypeAlias
 import msgspec
 from msgspec import UNSET
 
-from fastestmcp.protocol.errors import InvalidRequest, McpError, ParseError, error_for_code
+from fastestmcp.protocol.errors import (
+    InvalidRequest,
+    InvalidResponse,
+    McpError,
+    ParseError,
+    error_for_code,
+)
 
 __all__ = (
     "Batch",
@@ -452,27 +459,27 @@ def _classify(env: _Envelope) -> Message:
         return Request(id=rid, method=method, params=params)
 
     if has_result and has_error:
-        raise InvalidRequest(
+        raise InvalidResponse(
             'Invalid response: a response carries either "result" or "error", never both',
             request_id=known_id,
         )
     if has_result:
         if not id_ok:
-            raise InvalidRequest(
+            raise InvalidResponse(
                 'Invalid response: "id" of a result must be the string or integer id of '
                 f"the request it answers, got {_id_kind(rid) if rid is not UNSET else 'none'}"
             )
         return Response(id=rid, result=env.result)
     if has_error:
         if rid is not UNSET and rid is not None and not id_ok:
-            raise InvalidRequest(
+            raise InvalidResponse(
                 f'Invalid response: "id" of an error must be a string, an integer or null, '
                 f"got {_id_kind(rid)}"
             )
         try:
             error = msgspec.convert(env.error, ErrorObject)
         except msgspec.ValidationError as exc:
-            raise InvalidRequest(
+            raise InvalidResponse(
                 f'Invalid response: "error" must be an object with an integer "code" and a '
                 f'string "message" ({exc.args[0].replace("`$", "`$.error")})',
                 request_id=known_id,

@@ -41,6 +41,7 @@ from fastestmcp.protocol.errors import (
     InternalError,
     InvalidParams,
     InvalidRequest,
+    InvalidResponse,
     McpError,
     MethodNotFound,
 )
@@ -262,6 +263,7 @@ class SessionActor(LoopActor):
         "_last_activity",
         "_listeners",
         "_next_out_id",
+        "_outgoing",
         "_pending",
         "_requests",
         "cursor_scope",
@@ -308,6 +310,8 @@ class SessionActor(LoopActor):
         #: Requests in flight: their task (None while the first step runs, see `_start`).
         self._requests: dict[RequestId, tuple[asyncio.Task[None] | None, Context]] = {}
         self._pending: dict[RequestId, LoopFuture[Any]] = {}
+        #: The requests to the client each request in flight made (see `_withdraw`).
+        self._outgoing: dict[RequestId, list[RequestId]] = {}
         self._next_out_id = 0
         self._batch_of: dict[RequestId, _Collected] = {}
         self._ended = False
@@ -406,6 +410,7 @@ class SessionActor(LoopActor):
             if not future.done():
                 future.set_exception(ConnectionError(f"session {self.session_id}: {why}"))
         self._pending.clear()
+        self._outgoing.clear()
 
     def _reset(self) -> None:
         if not self.stateless:  # only request actors are reused
@@ -506,12 +511,28 @@ class SessionActor(LoopActor):
         try:
             decoded = jsonrpc.decode(data, allow_batch=batching)
         except McpError as exc:
-            self._send_error(exc, exc.request_id)
+            self._on_undecodable(exc)
             return
         if isinstance(decoded, jsonrpc.Batch):
             self._on_batch(decoded)
             return
         self._on_message(decoded)
+
+    def _on_undecodable(self, exc: McpError) -> None:
+        """A message that is not valid JSON-RPC: answer it with the error; but a malformed
+        response answers a request of ours, which fails with it (its handler is waiting), and
+        its id is ours, not one of the client's requests: an error sent back has no id."""
+        if type(exc) is not InvalidResponse:
+            self._send_error(exc, exc.request_id)
+            return
+        request_id = exc.request_id
+        future = self._pending.pop(request_id, None) if request_id is not None else None
+        if future is not None:
+            future.set_exception(exc)
+            return
+        log.warning("malformed response", session_id=self.session_id, request_id=request_id)
+        exc.request_id = None
+        self._send_error(exc, None)
 
     # -- batches (2025-03-26): the responses to one batch go back as one JSON array -----------
 
@@ -521,7 +542,7 @@ class SessionActor(LoopActor):
         try:
             for item in batch.items:
                 if isinstance(item, McpError):
-                    self._send_error(item, item.request_id)
+                    self._on_undecodable(item)
                 else:
                     self._on_message(item)
         finally:
@@ -897,6 +918,8 @@ class SessionActor(LoopActor):
             # loop iterations on every request).
             if ctx._dependencies:
                 await _close_dependencies(stack, self.session_id, request_id)
+            if self._outgoing:
+                self._withdraw(request_id)
             self._requests.pop(request_id, None)
             if reply is not None:
                 reply()
@@ -1225,8 +1248,28 @@ class SessionActor(LoopActor):
         request_id = f"s{self._next_out_id}"
         future: LoopFuture[Any] = LoopFuture()
         self._pending[request_id] = future
+        if related is not None:
+            self._outgoing.setdefault(related, []).append(request_id)
         self._send(jsonrpc.Request(id=request_id, method=method, params=params), related)
         return future
+
+    def _withdraw(self, related: RequestId) -> None:
+        """Request `related` ended: stop waiting for the answers to its requests to the client
+        and tell the client so (nobody would read them, and a client that dropped them would
+        keep their entries here for good)."""
+        for request_id in self._outgoing.pop(related, ()):
+            future = self._pending.pop(request_id, None)
+            if future is None:  # answered
+                continue
+            self._notify(
+                "notifications/cancelled",
+                {"requestId": request_id, "reason": "the request that needed it has ended"},
+                related,
+            )
+            if not future.done():  # (a sync handler may still be blocked on it)
+                future.set_exception(
+                    asyncio.CancelledError(f"request {related!r} ended before the client answered")
+                )
 
     def warn_no_progress_token(self, request_id: RequestId | None) -> None:
         log.warning(

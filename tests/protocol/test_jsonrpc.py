@@ -14,6 +14,7 @@ from fastestmcp.protocol.errors import (
     PARSE_ERROR,
     InvalidParams,
     InvalidRequest,
+    InvalidResponse,
     McpError,
     MethodNotFound,
     ParseError,
@@ -280,6 +281,42 @@ def test_invalid_messages_are_invalid_requests_that_keep_a_readable_id(
     assert info.value.code == INVALID_REQUEST
     assert info.value.request_id == request_id
     assert fragment in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("data", "request_id"),
+    [
+        (b'{"jsonrpc":"2.0","id":2,"result":{},"error":{"code":1,"message":"m"}}', 2),
+        (b'{"jsonrpc":"2.0","id":null,"result":{}}', None),
+        (b'{"jsonrpc":"2.0","id":true,"error":{"code":1,"message":"m"}}', None),
+        (b'{"jsonrpc":"2.0","id":"s9","error":{"code":"x","message":"m"}}', "s9"),
+        (b'{"jsonrpc":"2.0","id":"s9","error":"boom"}', "s9"),
+    ],
+)
+def test_malformed_responses_are_invalid_responses(
+    data: bytes, request_id: int | str | None
+) -> None:
+    # A receiver tells them apart from bad requests: the request they answer (by id) failed,
+    # and a response gets no response.
+    with pytest.raises(InvalidResponse) as info:
+        decode_message(data)
+    assert isinstance(info.value, InvalidRequest)
+    assert info.value.code == INVALID_REQUEST
+    assert info.value.request_id == request_id
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"jsonrpc":"2.0","id":2,"method":"m","error":{}}',
+        b'{"jsonrpc":"2.0","id":9}',
+        b'{"jsonrpc":"1.0","id":9,"result":{}}',
+    ],
+)
+def test_other_invalid_messages_are_not_invalid_responses(data: bytes) -> None:
+    with pytest.raises(InvalidRequest) as info:
+        decode_message(data)
+    assert not isinstance(info.value, InvalidResponse)
 
 
 @pytest.mark.parametrize(

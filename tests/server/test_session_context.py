@@ -8,14 +8,17 @@ import msgspec
 import pytest
 
 from fastestmcp import Context
+from fastestmcp.protocol import jsonrpc
 from fastestmcp.protocol.errors import McpError
 from fastestmcp.transports.memory import MemoryConnection
 
 from .sessions import (
+    answers,
     notifications,
     send_request,
     tool_text,
     wait_answer,
+    wait_until,
 )
 from .suite import Connect, call, value
 
@@ -197,3 +200,60 @@ def test_a_client_error_answer_is_the_handlers_failure_not_the_calls_error(conne
     text = tool_text(result)
     assert "roots/list" in text
     assert "-32601" in text
+
+
+@pytest.mark.parametrize("tool", ["roots", "roots_sync"])
+def test_a_cancelled_request_withdraws_its_unanswered_requests_to_the_client(
+    connect: Connect, monkeypatch: pytest.MonkeyPatch, tool: str
+):
+    """The server's request to the client belongs to the request that made it: when that one
+    ends unanswered by the client, the server stops waiting and tells the client (it kept the
+    pending entry until an answer that a client which dropped the request never sends, and a
+    session with one never expired idle)."""
+    conn = connect(capabilities={"roots": {}})
+    asked: list[jsonrpc.Request] = []
+    monkeypatch.setattr(conn, "_answer", asked.append)  # a client that never answers
+    send_request(conn, "r1", "tools/call", {"name": tool, "arguments": {}})
+    wait_until(lambda: asked, "the server's roots/list request")
+    conn.notify("notifications/cancelled", {"requestId": "r1"})
+    wait_until(
+        lambda: notifications(conn, "notifications/cancelled"), "the server withdrawing its request"
+    )
+    (withdrawn,) = notifications(conn, "notifications/cancelled")
+    assert withdrawn["requestId"] == asked[0].id
+    # A late answer to the withdrawn request is ignored; the session goes on.
+    conn.send_frame(jsonrpc.encode(jsonrpc.Response(id=asked[0].id, result={"roots": []})))
+    assert conn.request("ping") == {}
+    assert not answers(conn, "r1")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b'"error":{"code":"bad","message":1}',
+        b'"error":"no"',
+        b'"result":{"roots":[]},"error":{"code":1,"message":"m"}',
+    ],
+)
+@pytest.mark.parametrize("tool", ["roots", "roots_sync"])
+def test_a_malformed_answer_from_the_client_fails_the_handlers_request(
+    connect: Connect, monkeypatch: pytest.MonkeyPatch, tool: str, answer: bytes
+):
+    """The client's answer to the server's request is not a valid response: the handler's
+    request fails (the tool reports it), instead of waiting for good for another answer; and
+    the client gets no error response to its response (under an id of the server's own)."""
+    conn = connect(capabilities={"roots": {}})
+    asked: list[jsonrpc.RequestId] = []
+
+    def malformed(request: jsonrpc.Request) -> None:
+        asked.append(request.id)
+        conn.send_frame(b'{"jsonrpc":"2.0","id":%s,%s}' % (msgspec.json.encode(request.id), answer))
+
+    monkeypatch.setattr(conn, "_answer", malformed)
+    result = call(conn, tool)
+    assert result["isError"] is True
+    assert "roots/list" in tool_text(result)
+    assert "-32600" in tool_text(result)
+    assert len(asked) == 1
+    assert not answers(conn, asked[0])
+    assert conn.request("ping") == {}

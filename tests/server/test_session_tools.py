@@ -83,6 +83,24 @@ def test_masked_exceptions_hide_details_but_tool_errors_pass():
         conn.close()
 
 
+def test_a_sync_tool_raising_stop_iteration_is_answered_with_an_error_result():
+    # A sync tool runs in the pool; its StopIteration once escaped the pool's hand-off to the
+    # loop, and the call was never answered.
+    srv = fastestmcp.server("stop-iteration")
+
+    @srv.tool
+    def stop() -> str:
+        raise StopIteration
+
+    with start(srv) as h:
+        conn = MemoryConnection.open(h)
+        result = call(conn, "stop")
+        assert result["isError"] is True
+        assert "StopIteration" in tool_text(result)
+        assert conn.request("ping") == {}
+        conn.close()
+
+
 def test_a_tool_timeout_is_an_error_result_long_before_the_tool_ends(conn):
     began = time.monotonic()
     result = call(conn, "sleepy")

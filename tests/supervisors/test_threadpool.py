@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import functools
 import threading
+import time
 
 import pytest
 
@@ -55,6 +56,32 @@ def test_exceptions_base_exceptions_included_reach_the_awaiter() -> None:
         with pytest.raises(Stop):
             await pool.run(stop)
         assert await pool.run(lambda: "still serving") == "still serving"
+        pool.shutdown()
+
+    run(main)
+
+
+def test_a_stop_iteration_reaches_the_awaiter_and_loses_no_other_result() -> None:
+    # An asyncio Future refuses StopIteration (PEP 479): delivered as it was, it raised in the
+    # loop callback that hands out a batch of results, so that call and every other result of
+    # the batch were never delivered (their awaiters hung).
+    def stop() -> None:
+        raise StopIteration("done early")
+
+    def block_the_loop_until_both_are_done(pool: LoopThreadPool) -> None:
+        # Both results then go out in one batch.
+        deadline = time.monotonic() + 10
+        while len(pool._done) < 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    async def main() -> None:
+        pool = LoopThreadPool(2)
+        stopped, fine = pool.run(stop), pool.run(lambda: "fine")
+        block_the_loop_until_both_are_done(pool)
+        with pytest.raises(RuntimeError, match="StopIteration") as info:
+            await stopped
+        assert isinstance(info.value.__cause__, StopIteration)
+        assert await fine == "fine"
         pool.shutdown()
 
     run(main)
