@@ -246,7 +246,7 @@ def _sse_start(event_id: str | None, retry: int | None) -> bytes:
 def _parse_event_id(value: str) -> tuple[str, int] | None:
     """`<stream>:<seq>` -> (stream, seq); None when it is not one of ours."""
     stream_id, sep, seq = value.strip().rpartition(":")
-    if not sep or not stream_id or not seq.isdigit() or len(seq) > 18:
+    if not sep or not stream_id or not (seq.isascii() and seq.isdigit()) or len(seq) > 18:
         return None
     return stream_id, int(seq)
 
