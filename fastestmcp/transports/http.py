@@ -78,6 +78,7 @@ from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, st
 from fastestmcp.transports._http_common import (
     OriginPolicy,
     finish_sse,
+    gone,
     listen_handler,
     one_path,
     peek,
@@ -689,8 +690,8 @@ class StreamableHttpTransport:
                 ),
                 headers={"Allow": "GET, POST, DELETE"},
             )
-        except (ConnectionResetError, asyncio.CancelledError):
-            raise
+        except ConnectionResetError:  # the client went away mid-answer: nobody to tell
+            return gone()
         except Exception:  # a bug here must not answer a client with a bare 500
             log.exception("HTTP request failed", method=request.method, path=request.path)
             return _refuse(500, InternalError("Internal Server Error: see the server's log"))

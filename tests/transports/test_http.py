@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import logging
 import os
 import random
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -25,6 +27,7 @@ import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from fastestmcp.server.reclaim import GC_THRESHOLD
 from fastestmcp.transports._http_common import MEMO_SIZE
@@ -1202,6 +1205,53 @@ def test_every_kind_of_hostile_input_gets_a_clear_answer_and_leaks_no_session() 
             running, "POST", b'{"jsonrpc":"2.0","id":1,"method":"ping"}', session
         )
         assert (status, json.loads(answer)) == (200, {"jsonrpc": "2.0", "id": 1, "result": {}})
+    finally:
+        running.stop()
+
+
+def abandon(server: HttpServer, method: str, head: Mapping[str, str], body: bytes) -> None:
+    """Send a request (or the start of one) and drop the connection at once (a reset)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        lines = [f"{method} {server.transport.options.path} HTTP/1.1"]
+        lines += [f"{name}: {value}" for name, value in head.items()]
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+
+def handlers_done(server: HttpServer) -> None:
+    """Wait (bounded) until the listener has no connection left: every handler has ended."""
+    listener = server._runner.server
+    assert listener is not None
+    deadline = time.monotonic() + WAIT
+    while listener.connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not listener.connections, "a handler is still running"
+
+
+def test_a_client_that_goes_away_mid_request_logs_no_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A client that resets the connection halfway through its body, or right after a GET, is
+    # not a server error: no traceback in the log, no 500, and the server goes on.
+    running = serve(make_server("gone"), port=0)
+    try:
+        session = raw_session(running)
+        host = {"Host": f"127.0.0.1:{running.port}"}
+        ping = b'{"jsonrpc":"2.0","id":7,"method":"ping"}'
+        with caplog.at_level(logging.ERROR), capture_logs() as logs:
+            for _ in range(3):
+                cut = {**host, **session, "Content-Length": "100"}
+                abandon(running, "POST", cut, ping[:10])
+                chunked = {**host, **session, "Transfer-Encoding": "chunked"}
+                abandon(running, "POST", chunked, b"5\r\n" + ping[:5] + b"\r\n")
+                get = {**host, **session, "Accept": "text/event-stream"}
+                abandon(running, "GET", get, b"")
+            handlers_done(running)
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert errors == []
+        assert [entry for entry in logs if entry["log_level"] in ("error", "critical")] == []
+        status, _, answer = raw_request(running, "POST", ping, session)
+        assert (status, json.loads(answer)["result"]) == (200, {})
     finally:
         running.stop()
 
