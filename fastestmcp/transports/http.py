@@ -1080,9 +1080,6 @@ class StreamableHttpTransport:
             if session.standalone_seq == 0:
                 self.event_store.open_stream(session.id, STANDALONE_STREAM)
         session.backlog = None
-        response = await self._start_sse(
-            request, {SESSION_HEADER: session.id}, session, STANDALONE_STREAM, first
-        )
         # An open GET stream keeps its session from idle expiry (the client is there, waiting
         # for notifications); the comment lines find dead connections.
         idle = self.server.session_idle_timeout
@@ -1091,7 +1088,12 @@ class StreamableHttpTransport:
         sink = session.sink
         assert sink is not None
         sink.touch()
+        response: web.StreamResponse | None = None
         try:
+            # In the `try`: a client gone before the head is written must let go of the stream.
+            response = await self._start_sse(
+                request, {SESSION_HEADER: session.id}, session, STANDALONE_STREAM, first
+            )
             while True:
                 while standalone.frames and not standalone.closed:
                     seq, frame = standalone.frames[0]
@@ -1116,7 +1118,7 @@ class StreamableHttpTransport:
                     if session.backlog is None:
                         session.backlog = deque()
                     session.backlog.extendleft(reversed(standalone.frames))
-        return response
+        return response if response is not None else gone()
 
     async def _resume(
         self,

@@ -1256,6 +1256,34 @@ def test_a_client_that_goes_away_mid_request_logs_no_error(
         running.stop()
 
 
+def test_a_get_whose_client_left_at_once_does_not_hold_the_session_stream() -> None:
+    # A GET whose client resets before the SSE head is written: the next GET opens the stream
+    # (not a 409 for a stream nobody holds) and gets what was waiting for it.
+    running = serve(make_server("gone-get"), port=0)
+    try:
+        session = raw_session(running)
+        host = {"Host": f"127.0.0.1:{running.port}"}
+        announce = b'{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"announce"}}'
+        status, _, _ = raw_request(
+            running, "POST", announce, {**session, "Accept": "application/json"}
+        )
+        assert status == 200  # its list_changed waits for a GET stream
+        for _ in range(3):
+            abandon(running, "GET", {**host, **session, "Accept": "text/event-stream"}, b"")
+        handlers_done(running)
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            headers = {**session, "Accept": "text/event-stream"}
+            async with http.get(running.url, headers=headers) as response:
+                assert response.status == 200, await response.text()
+                message = await asyncio.wait_for(sse_events(response).__anext__(), WAIT)
+                assert message["method"] == "notifications/tools/list_changed"
+
+        run(test)
+    finally:
+        running.stop()
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: (
