@@ -5,7 +5,8 @@
 #           202 Accepted, no body. With requests: the answer is `application/json` when the
 #           final response is the first frame for it, `text/event-stream` as soon as the
 #           request streams something first (log, progress, a server->client request) and the
-#           client accepts SSE; the stream ends after the response.
+#           client accepts SSE; the stream ends after the response. A batch with invalid
+#           elements and no request: 200, the array of their errors.
 #   GET     the session's standalone SSE stream (list_changed, resources/updated, server
 #           requests outside any request); one at a time per session (a second one: 409).
 #   DELETE  ends the session; the id then answers 404.
@@ -77,6 +78,7 @@ from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._http_common import (
     OriginPolicy,
+    error_body,
     finish_sse,
     gone,
     listen_handler,
@@ -596,6 +598,12 @@ def _refused_q(param: str) -> bool:
         return False
 
 
+def _batch_errors(batch: jsonrpc.Batch) -> bytes | None:
+    """The error responses (a JSON array) of a batch's invalid elements; None without any."""
+    errors = [error_body(item) for item in batch.items if isinstance(item, McpError)]
+    return b"[" + b",".join(errors) + b"]" if errors else None
+
+
 def _bad_request(message: str, request_id: RequestId | None = None) -> web.Response:
     return _refuse(400, InvalidRequest(f"Bad Request: {message}"), request_id)
 
@@ -843,6 +851,20 @@ class StreamableHttpTransport:
         info = _http_info(request)
         single = None if isinstance(decoded, jsonrpc.Batch) else decoded
         if not request_ids:  # notifications and responses only: handled now when it is idle
+            if isinstance(decoded, jsonrpc.Batch):
+                errors = _batch_errors(decoded)
+                if errors is not None:
+                    # Invalid elements and no request: their errors go back on this POST (the
+                    # session's answer would have no request to be routed by); the valid
+                    # elements go to the session one by one, so it answers nothing.
+                    for item in decoded.items:
+                        if not isinstance(item, McpError):
+                            sink.frame(body, info, decoded=item, now=True)
+                    return web.Response(
+                        body=errors,
+                        content_type="application/json",
+                        headers={SESSION_HEADER: session.id},
+                    )
             sink.frame(body, info, decoded=single, now=True)
             return web.Response(status=202, headers={SESSION_HEADER: session.id})
 

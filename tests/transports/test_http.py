@@ -823,6 +823,29 @@ def test_batches_at_2025_03_26(server: HttpServer) -> None:
     run(test)
 
 
+def test_a_batch_without_requests_still_gets_its_errors(server: HttpServer) -> None:
+    # At 2025-03-26 a batch of invalid elements (and notifications) carries no request, but
+    # each invalid element is owed an error: not a 202 that drops them.
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = RawClient(http, server.url, version=None)
+        await client.initialize(version="2025-03-26")
+        notification = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+        cases = [
+            ([1, {"jsonrpc": "2.0", "id": 7, "method": 5}], [None, 7]),
+            ([notification, {"jsonrpc": "2.0", "id": 1.5, "method": "ping"}], [None]),
+            ([[client.message("ping")]], [None]),
+        ]
+        for batch, ids in cases:
+            async with http.post(server.url, json=batch, headers=client.headers()) as r:
+                assert r.status == 200, (batch, await r.text())
+                answers = await r.json()
+            assert [answer.get("id") for answer in answers] == ids, answers
+            assert all(answer["error"]["code"] == -32600 for answer in answers), answers
+        assert (await client.result("ping")) == {}
+
+    run(test)
+
+
 def test_an_expired_session_answers_404() -> None:
     running = serve(make_server("idle", session_idle_timeout=0.2), port=0)
     try:
