@@ -44,6 +44,7 @@ __all__ = [
     "LOOPBACK_NAMES",
     "OriginPolicy",
     "error_body",
+    "unread_answer",
     "host_name",
     "http_info",
     "listen",
@@ -271,26 +272,37 @@ def _too_large(limit: int) -> web.Response:
     )
 
 
+def unread_answer() -> web.Response:
+    """What a handler returns when its client went away: nobody reads it (499, as nginx
+    logs a request the client closed)."""
+    return web.Response(status=499)
+
+
 async def read_body(request: web.BaseRequest, limit: int) -> bytes | web.Response:
     """The body, read in bounded chunks; a 413 over `limit` bytes, a 400 when empty."""
     length = request.content_length
     if length is not None and length > limit:
         return _too_large(limit)
-    if length is not None:  # bounded by the header: one read
-        content = request.content
-        if content.is_eof():  # all of it came with the headers (the usual small POST)
-            body = content.read_nowait()
-        else:
-            body = await request.read()
-    else:  # chunked: count as it comes
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.content.iter_any():
-            size += len(chunk)
-            if size > limit:
-                return _too_large(limit)
-            chunks.append(chunk)
-        body = b"".join(chunks)
+    try:
+        if length is not None:  # bounded by the header: one read
+            content = request.content
+            if content.is_eof():  # all of it came with the headers (the usual small POST)
+                body = content.read_nowait()
+            else:
+                body = await request.read()
+        else:  # chunked: count as it comes
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in request.content.iter_any():
+                size += len(chunk)
+                if size > limit:
+                    return _too_large(limit)
+                chunks.append(chunk)
+            body = b"".join(chunks)
+    except ConnectionResetError:
+        # The client went away before its body was complete: nobody to answer (aiohttp would
+        # log the error as a failed handler).
+        return unread_answer()
     if not body:
         return refuse(400, InvalidRequest("Bad Request: the body is empty; send a message"))
     return body

@@ -5,7 +5,8 @@
 #           202 Accepted, no body. With requests: the answer is `application/json` when the
 #           final response is the first frame for it, `text/event-stream` as soon as the
 #           request streams something first (log, progress, a server->client request) and the
-#           client accepts SSE; the stream ends after the response.
+#           client accepts SSE; the stream ends after the response. A batch with invalid
+#           elements and no request: 200, the array of their errors.
 #   GET     the session's standalone SSE stream (list_changed, resources/updated, server
 #           requests outside any request); one at a time per session (a second one: 409).
 #   DELETE  ends the session; the id then answers 404.
@@ -78,12 +79,14 @@ from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, st
 from fastestmcp.transports._http_common import (
     OriginPolicy,
     client_gone,
+    error_body,
     finish_sse,
     listen_handler,
     one_path,
     peek,
     read_body,
     sse_event,
+    unread_answer,
     wait_for_interrupt,
 )
 from fastestmcp.transports._http_common import http_info as _http_info
@@ -247,7 +250,7 @@ def _sse_start(event_id: str | None, retry: int | None) -> bytes:
 def _parse_event_id(value: str) -> tuple[str, int] | None:
     """`<stream>:<seq>` -> (stream, seq); None when it is not one of ours."""
     stream_id, sep, seq = value.strip().rpartition(":")
-    if not sep or not stream_id or not seq.isdigit() or len(seq) > 18:
+    if not sep or not stream_id or not (seq.isascii() and seq.isdigit()) or len(seq) > 18:
         return None
     return stream_id, int(seq)
 
@@ -596,6 +599,12 @@ def _refused_q(param: str) -> bool:
         return False
 
 
+def _batch_errors(batch: jsonrpc.Batch) -> bytes | None:
+    """The error responses (a JSON array) of a batch's invalid elements; None without any."""
+    errors = [error_body(item) for item in batch.items if isinstance(item, McpError)]
+    return b"[" + b",".join(errors) + b"]" if errors else None
+
+
 def _bad_request(message: str, request_id: RequestId | None = None) -> web.Response:
     return _refuse(400, InvalidRequest(f"Bad Request: {message}"), request_id)
 
@@ -697,7 +706,7 @@ class StreamableHttpTransport:
                 # A write to a client that went away (say, starting the stream of a call it
                 # dropped): its doing, not a failure, so no traceback; nobody reads the answer.
                 log.info("client closed its connection mid-request", method=request.method)
-                return web.Response(status=499)
+                return unread_answer()
             # A bug here must not answer a client with a bare 500.
             log.exception("HTTP request failed", method=request.method, path=request.path)
             return _refuse(500, InternalError("Internal Server Error: see the server's log"))
@@ -849,6 +858,20 @@ class StreamableHttpTransport:
         info = _http_info(request)
         single = None if isinstance(decoded, jsonrpc.Batch) else decoded
         if not request_ids:  # notifications and responses only: handled now when it is idle
+            if isinstance(decoded, jsonrpc.Batch):
+                errors = _batch_errors(decoded)
+                if errors is not None:
+                    # Invalid elements and no request: their errors go back on this POST (the
+                    # session's answer would have no request to be routed by); the valid
+                    # elements go to the session one by one, so it answers nothing.
+                    for item in decoded.items:
+                        if not isinstance(item, McpError):
+                            sink.frame(body, info, decoded=item, now=True)
+                    return web.Response(
+                        body=errors,
+                        content_type="application/json",
+                        headers={SESSION_HEADER: session.id},
+                    )
             sink.frame(body, info, decoded=single, now=True)
             return web.Response(status=202, headers={SESSION_HEADER: session.id})
 
@@ -1086,9 +1109,6 @@ class StreamableHttpTransport:
             if session.standalone_seq == 0:
                 self.event_store.open_stream(session.id, STANDALONE_STREAM)
         session.backlog = None
-        response = await self._start_sse(
-            request, {SESSION_HEADER: session.id}, session, STANDALONE_STREAM, first
-        )
         # An open GET stream keeps its session from idle expiry (the client is there, waiting
         # for notifications); the comment lines find dead connections.
         idle = self.server.session_idle_timeout
@@ -1097,7 +1117,12 @@ class StreamableHttpTransport:
         sink = session.sink
         assert sink is not None
         sink.touch()
+        response: web.StreamResponse | None = None
         try:
+            # In the `try`: a client gone before the head is written must let go of the stream.
+            response = await self._start_sse(
+                request, {SESSION_HEADER: session.id}, session, STANDALONE_STREAM, first
+            )
             while True:
                 while standalone.frames and not standalone.closed:
                     seq, frame = standalone.frames[0]
@@ -1122,7 +1147,7 @@ class StreamableHttpTransport:
                     if session.backlog is None:
                         session.backlog = deque()
                     session.backlog.extendleft(reversed(standalone.frames))
-        return response
+        return response if response is not None else unread_answer()
 
     async def _resume(
         self,

@@ -47,6 +47,7 @@ from fastestmcp.transports._http_common import (
     refuse,
     sse_event,
     start_sse,
+    unread_answer,
 )
 from fastestmcp.transports.base import RequestId
 from supervisors import MaxChildrenError
@@ -296,7 +297,7 @@ async def _respond(
         # closed `subscriptions/listen` stream (or an abandoned request) ends its actor promptly.
         if client_gone(request):
             log.info("client closed its response stream", request_id=request_id)
-            return response if response is not None else web.Response(status=499)
+            return response if response is not None else unread_answer()
         now = loop.time()
         if response is not None and keepalive is not None and now - last_write >= keepalive:
             last_write = now

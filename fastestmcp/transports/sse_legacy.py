@@ -48,6 +48,7 @@ from fastestmcp.transports._http_common import (
     refuse,
     sse_event,
     start_sse,
+    unread_answer,
     wait_for_interrupt,
 )
 from fastestmcp.transports.base import RequestId
@@ -312,7 +313,7 @@ class SseTransport:
             if not session.closed:
                 session.closed = True
                 sink.closed()  # the client went away: the session ends
-        return response if response is not None else web.Response(status=499)
+        return response if response is not None else unread_answer()
 
     async def _pump(
         self,

@@ -15,6 +15,7 @@ import os
 import random
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -28,6 +29,7 @@ import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from structlog.testing import capture_logs
 
 from fastestmcp import Context
 from fastestmcp.server.reclaim import GC_THRESHOLD
@@ -824,6 +826,29 @@ def test_batches_at_2025_03_26(server: HttpServer) -> None:
     run(test)
 
 
+def test_a_batch_without_requests_still_gets_its_errors(server: HttpServer) -> None:
+    # At 2025-03-26 a batch of invalid elements (and notifications) carries no request, but
+    # each invalid element is owed an error: not a 202 that drops them.
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = RawClient(http, server.url, version=None)
+        await client.initialize(version="2025-03-26")
+        notification = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+        cases = [
+            ([1, {"jsonrpc": "2.0", "id": 7, "method": 5}], [None, 7]),
+            ([notification, {"jsonrpc": "2.0", "id": 1.5, "method": "ping"}], [None]),
+            ([[client.message("ping")]], [None]),
+        ]
+        for batch, ids in cases:
+            async with http.post(server.url, json=batch, headers=client.headers()) as r:
+                assert r.status == 200, (batch, await r.text())
+                answers = await r.json()
+            assert [answer.get("id") for answer in answers] == ids, answers
+            assert all(answer["error"]["code"] == -32600 for answer in answers), answers
+        assert (await client.result("ping")) == {}
+
+    run(test)
+
+
 def test_an_expired_session_answers_404() -> None:
     running = serve(make_server("idle", session_idle_timeout=0.2), port=0)
     try:
@@ -1297,6 +1322,81 @@ def test_every_kind_of_hostile_input_gets_a_clear_answer_and_leaks_no_session() 
             running, "POST", b'{"jsonrpc":"2.0","id":1,"method":"ping"}', session
         )
         assert (status, json.loads(answer)) == (200, {"jsonrpc": "2.0", "id": 1, "result": {}})
+    finally:
+        running.stop()
+
+
+def abandon(server: HttpServer, method: str, head: Mapping[str, str], body: bytes) -> None:
+    """Send a request (or the start of one) and drop the connection at once (a reset)."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=WAIT) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        lines = [f"{method} {server.transport.options.path} HTTP/1.1"]
+        lines += [f"{name}: {value}" for name, value in head.items()]
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+
+
+def handlers_done(server: HttpServer) -> None:
+    """Wait (bounded) until the listener has no connection left: every handler has ended."""
+    listener = server._runner.server
+    assert listener is not None
+    deadline = time.monotonic() + WAIT
+    while listener.connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not listener.connections, "a handler is still running"
+
+
+def test_a_client_that_goes_away_mid_request_logs_no_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A client that resets the connection halfway through its body, or right after a GET, is
+    # not a server error: no traceback in the log, no 500, and the server goes on.
+    running = serve(make_server("gone"), port=0)
+    try:
+        session = raw_session(running)
+        host = {"Host": f"127.0.0.1:{running.port}"}
+        ping = b'{"jsonrpc":"2.0","id":7,"method":"ping"}'
+        with caplog.at_level(logging.ERROR), capture_logs() as logs:
+            for _ in range(3):
+                cut = {**host, **session, "Content-Length": "100"}
+                abandon(running, "POST", cut, ping[:10])
+                chunked = {**host, **session, "Transfer-Encoding": "chunked"}
+                abandon(running, "POST", chunked, b"5\r\n" + ping[:5] + b"\r\n")
+                get = {**host, **session, "Accept": "text/event-stream"}
+                abandon(running, "GET", get, b"")
+            handlers_done(running)
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert errors == []
+        assert [entry for entry in logs if entry["log_level"] in ("error", "critical")] == []
+        status, _, answer = raw_request(running, "POST", ping, session)
+        assert (status, json.loads(answer)["result"]) == (200, {})
+    finally:
+        running.stop()
+
+
+def test_a_get_whose_client_left_at_once_does_not_hold_the_session_stream() -> None:
+    # A GET whose client resets before the SSE head is written: the next GET opens the stream
+    # (not a 409 for a stream nobody holds) and gets what was waiting for it.
+    running = serve(make_server("gone-get"), port=0)
+    try:
+        session = raw_session(running)
+        host = {"Host": f"127.0.0.1:{running.port}"}
+        announce = b'{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"announce"}}'
+        status, _, _ = raw_request(
+            running, "POST", announce, {**session, "Accept": "application/json"}
+        )
+        assert status == 200  # its list_changed waits for a GET stream
+        for _ in range(3):
+            abandon(running, "GET", {**host, **session, "Accept": "text/event-stream"}, b"")
+        handlers_done(running)
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            headers = {**session, "Accept": "text/event-stream"}
+            async with http.get(running.url, headers=headers) as response:
+                assert response.status == 200, await response.text()
+                message = await asyncio.wait_for(sse_events(response).__anext__(), WAIT)
+                assert message["method"] == "notifications/tools/list_changed"
+
+        run(test)
     finally:
         running.stop()
 

@@ -327,6 +327,24 @@ def test_ids_that_cannot_be_resumed_are_refused_with_400(server: HttpServer) -> 
     run(test)
 
 
+def test_an_event_id_with_non_ascii_digits_is_refused_with_400_not_500(server: HttpServer) -> None:
+    # An Arabic-Indic one and a superscript two are digits to str.isdigit(); int() reads the
+    # first as 1 and fails on the second. Our event ids are ASCII: neither is one of them.
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, server)
+        events = await post_events(client, tool_call(client, "steps", count=1, pause=0.0))
+        stream = stream_of(events[0].id)
+        for bad in (f"{stream}:\u0661", f"{stream}:\u00b2", "0:\u00b9"):
+            headers = client.headers(Accept="text/event-stream", **{"Last-Event-ID": bad})
+            async with http.get(client.url, headers=headers) as response:
+                assert response.status == 400, bad
+                body = await response.json()
+                assert "cannot be resumed" in body["error"]["message"]
+        assert (await client.result("ping")) == {}
+
+    run(test)
+
+
 def test_the_store_is_bounded_and_an_evicted_id_is_refused() -> None:
     running = sse_server("bounded", max_stream_events=2)
     try:

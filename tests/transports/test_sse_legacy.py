@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -362,6 +364,39 @@ def test_body_limit() -> None:
             assert "300 bytes" in json.loads(body)["error"]["message"]
 
     with serve_sse(make_server("sse-limit"), port=0, max_body_size=300) as running:
+        run(test)
+
+
+def test_a_post_cut_short_logs_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    # A client that resets its connection halfway through a POST body is gone, not a failure of
+    # the server: no traceback in the log, and the session goes on.
+    def cut_post(port: int, endpoint: str) -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            head = (
+                f"POST {endpoint} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            )
+            sock.sendall(head.encode() + b'{"jsonrpc":')
+
+    async def test(http: aiohttp.ClientSession) -> None:
+        async with legacy(http, running.url) as client:
+            listener = running._runner.server
+            assert listener is not None
+            before = len(listener.connections)
+            with caplog.at_level(logging.ERROR):
+                for _ in range(3):
+                    await asyncio.to_thread(cut_post, running.port, client.endpoint)
+                for _ in range(int(WAIT / 0.02)):  # until every cut POST's handler has ended
+                    if len(listener.connections) <= before:
+                        break
+                    await asyncio.sleep(0.02)
+                assert len(listener.connections) <= before
+            errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+            assert errors == []
+            assert await client.result("ping") == {}
+
+    with serve_sse(make_server("sse-cut"), port=0) as running:
         run(test)
 
 
