@@ -17,7 +17,10 @@
 # Optional: an outbox whose frames travel on streams a client can resume (streamable HTTP)
 # has `close_stream(related_request) -> bool`: end the connection carrying that request's frames
 # now, keep the stream (SEP-1699 polling; `Context.close_sse_stream`). The session calls it when
-# present; every other outbox simply lacks it, and the request goes on either way.
+# present; every other outbox simply lacks it, and the request goes on either way. And
+# `no_response(related_request)`: that request ended with no response and none will come (it
+# was cancelled; for a batch, nothing answers any of it), so end its stream: its POST must
+# not wait for a response forever.
 #
 # An HTTP transport may attach what it knows of the HTTP request a frame came with
 # (`HttpRequestInfo`: method, path, query parameters, headers): the session's sink takes it as

@@ -568,11 +568,18 @@ class SessionActor(LoopActor):
         self._flush_if_complete(collected)
 
     def _no_response(self, request_id: RequestId) -> None:
-        """A batched request ends without a response (cancelled): stop waiting for it."""
+        """A request ends without a response (cancelled). In a batch: stop waiting for it.
+        Then, when nothing at all will answer what it came in, tell an outbox that carries
+        each request on a stream of its own (streamable HTTP), so that the stream ends."""
         collected = self._batch_of.pop(request_id, None)
         if collected is not None:
             collected.waiting.discard(request_id)
-            self._flush_if_complete(collected)
+            if collected.waiting or collected.parts:
+                self._flush_if_complete(collected)
+                return
+        unanswered = getattr(self.outbox, "no_response", None)
+        if unanswered is not None:
+            unanswered(request_id)
 
     def _flush_if_complete(self, collected: _Collected) -> None:
         if collected.waiting or not collected.parts:

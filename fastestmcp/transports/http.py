@@ -86,6 +86,7 @@ from fastestmcp.transports._http_common import (
     peek,
     read_body,
     sse_event,
+    start_sse,
     unread_answer,
     wait_for_interrupt,
 )
@@ -487,6 +488,14 @@ class HttpOutbox:
         if stream.stream_id is not None:
             session.sse.pop(stream.stream_id, None)
             session.store.end_stream(session.id, stream.stream_id)
+
+    def no_response(self, related_request: RequestId) -> None:
+        """The request ended with no response, and none will come (it was cancelled): its
+        stream takes no more frames and its connection ends (`_respond`); what it carried
+        stays resumable."""
+        stream = self._session.streams.get(related_request)
+        if stream is not None and not (stream.final_seen or stream.closed):
+            self._finish(stream)
 
     def close_stream(self, related_request: RequestId) -> bool:
         """SEP-1699: end the connection of the SSE stream of `related_request`, keep the stream.
@@ -957,11 +966,25 @@ class StreamableHttpTransport:
                 response = await self._start_sse(request, headers, session, stream.stream_id, 0)
                 stream.primed = stream.primed or session.priming()
                 return await self._pump(request, response, session, stream, conn)
+            if stream.final_seen:  # ended with no response (cancelled)
+                return await self._unanswered(request, headers, stream)
             if stream.closed:
                 if self._closing:
                     return self._busy("the server is shutting down")
                 return _session_not_found()
             await stream.waiter().wait()
+
+    async def _unanswered(
+        self, request: web.BaseRequest, headers: Mapping[str, str], stream: _Stream
+    ) -> web.StreamResponse:
+        """End the POST of a request that ended with no response before anything was sent."""
+        if stream.accepts_sse:  # a stream that ends without an event: nothing follows
+            response = await start_sse(request, headers)
+            await finish_sse(response)
+            return response
+        # A JSON-only client must get one JSON object: an error, which it ignores (it cancelled).
+        cancelled = InternalError("Request cancelled: no result follows (notifications/cancelled)")
+        return _refuse(200, cancelled, stream.request_ids[0], headers=headers)
 
     async def _pump(
         self,

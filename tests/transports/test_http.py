@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
+import fastestmcp
 from fastestmcp import Context
 from fastestmcp.server.reclaim import GC_THRESHOLD
 from fastestmcp.transports._http_common import MEMO_SIZE
@@ -43,6 +44,7 @@ from tests.transports.http_fixture import (
     RawClient,
     initialize_message,
     make_server,
+    parse_sse,
     sse_events,
 )
 from tests.transports.http_fixture import (
@@ -985,6 +987,117 @@ def test_a_client_gone_before_its_stream_starts_is_no_server_error(
         running.stop()
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, [r.getMessage() for r in errors]
+
+
+def _cancelling_server() -> fastestmcp.Server:
+    srv = make_server("cancel")
+
+    @srv.tool
+    async def wait_after_progress(ctx: Context) -> str:
+        """Report progress (the answer becomes a stream), then wait to be cancelled."""
+        await ctx.report_progress(1, 2)
+        await asyncio.sleep(WAIT * 4)
+        return "never"
+
+    return srv
+
+
+@pytest.mark.parametrize(
+    ("tool", "accept"),
+    [
+        ("slow", ACCEPT_BOTH),  # nothing sent yet: an SSE answer that ends empty
+        ("slow", "application/json"),  # nothing sent yet, JSON only: an error object
+        ("wait_after_progress", ACCEPT_BOTH),  # already a stream: it ends
+    ],
+)
+def test_a_cancelled_call_ends_its_post(tool: str, accept: str) -> None:
+    # `notifications/cancelled` ends the call with no response (the spec's SHOULD NOT); the
+    # POST that carried it must still end, or the client's connection hangs for good.
+    running = serve(_cancelling_server(), host="127.0.0.1", port=0)
+
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, running)
+        call = client.message(
+            "tools/call",
+            {"name": tool, "arguments": {"seconds": WAIT * 4}, "_meta": {"progressToken": 1}},
+        )
+        if tool == "slow":
+            del call["params"]["_meta"]
+        else:
+            del call["params"]["arguments"]
+        posting = asyncio.ensure_future(
+            http.post(running.url, json=call, headers=client.headers(Accept=accept))
+        )
+        if tool == "wait_after_progress":  # the stream starts with the progress
+            r = await asyncio.wait_for(posting, WAIT)
+            events = sse_events(r)
+            first = await asyncio.wait_for(events.__anext__(), WAIT)
+            assert first["method"] == "notifications/progress"
+        else:
+            for _ in range(int(WAIT / 0.01)):  # until the call runs
+                if running.transport._in_flight:
+                    break
+                await asyncio.sleep(0.01)
+        await client.notify("notifications/cancelled", {"requestId": call["id"]})
+        if tool != "wait_after_progress":
+            r = await asyncio.wait_for(posting, WAIT)
+        async with r:
+            assert r.status == 200
+            if accept == "application/json":
+                assert r.content_type == "application/json"
+                answer = await asyncio.wait_for(r.json(), WAIT)
+                assert answer["id"] == call["id"]
+                assert "cancelled" in answer["error"]["message"]
+            else:
+                assert r.content_type == "text/event-stream"
+                rest = await asyncio.wait_for(r.text(), WAIT)  # the stream ends
+                assert not [m for m in parse_sse(rest) if m.get("id") == call["id"]]
+        for _ in range(int(WAIT / 0.01)):  # the handler returns just after the stream ends
+            if not running.transport._in_flight:
+                break
+            await asyncio.sleep(0.01)
+        assert not running.transport._in_flight
+        assert (await client.result("ping")) == {}  # the session goes on
+
+    try:
+        run(test)
+    finally:
+        running.stop()
+
+
+def test_a_batch_whose_every_request_is_cancelled_ends_its_post() -> None:
+    running = serve(_cancelling_server(), host="127.0.0.1", port=0)
+
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = RawClient(http, running.url, version=None)
+        await client.initialize(version="2025-03-26")
+        batch = [
+            client.message("tools/call", {"name": "slow", "arguments": {"seconds": WAIT * 4}})
+            for _ in range(2)
+        ]
+        posting = asyncio.ensure_future(
+            http.post(running.url, json=batch, headers=client.headers())
+        )
+        for _ in range(int(WAIT / 0.01)):  # until the calls run
+            if running.transport._in_flight:
+                break
+            await asyncio.sleep(0.01)
+        for call in batch:
+            await client.notify("notifications/cancelled", {"requestId": call["id"]})
+        async with await asyncio.wait_for(posting, WAIT) as r:
+            assert r.status == 200
+            rest = await asyncio.wait_for(r.text(), WAIT)  # the answer ends, with no response
+            assert not parse_sse(rest)
+        for _ in range(int(WAIT / 0.01)):  # the handler returns just after the stream ends
+            if not running.transport._in_flight:
+                break
+            await asyncio.sleep(0.01)
+        assert not running.transport._in_flight
+
+    try:
+        run(test)
+    finally:
+        running.stop()
 
 
 def test_stopping_the_server_ends_open_streams_quickly() -> None:
