@@ -63,6 +63,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import math
 import secrets
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -392,6 +393,8 @@ class _HttpSession:
     version: str | None = None
     #: Who created the session (the auth hook: requests from anyone else get 404).
     principal: Any = None
+    #: When a waiting POST last told the session its client is there (loop time).
+    touched: float = 0.0
 
     @property
     def store(self) -> EventStore:
@@ -638,7 +641,7 @@ class StreamableHttpTransport:
         self._closing = False
         #: Idle 2026-07-28 request actors, for reuse (see `http_modern`).
         self._idle_actors: list[tuple[SessionSink, Any]] = []
-        #: 2026-07-28 POSTs waiting for their actor (see `http_modern.Waiting`).
+        #: The POSTs waiting for their answer (see `http_modern.Waiting`, `_wait`).
         self._waiting = Waiting()
         options = self.options
         self._policy = OriginPolicy(
@@ -719,6 +722,14 @@ class StreamableHttpTransport:
             # A bug here must not answer a client with a bare 500.
             log.exception("HTTP request failed", method=request.method, path=request.path)
             return _refuse(500, InternalError("Internal Server Error: see the server's log"))
+
+    @property
+    def _touch_every(self) -> float:
+        """How often an open stream tells its session the client is there: often enough for
+        `session_idle_timeout`, and every `keepalive` (infinite: neither is set)."""
+        idle = self.server.session_idle_timeout
+        intervals = [t for t in (self.options.keepalive, idle / 3 if idle else None) if t]
+        return min(intervals) if intervals else math.inf
 
     # -- Host and Origin (DNS rebinding) ---------------------------------------------------------
 
@@ -972,7 +983,8 @@ class StreamableHttpTransport:
                 if self._closing:
                     return self._busy("the server is shutting down")
                 return _session_not_found()
-            await stream.waiter().wait()
+            if not await self._wait(request, session, stream):
+                return unread_answer()  # its frames are dropped, or stored if it can resume
 
     async def _unanswered(
         self, request: web.BaseRequest, headers: Mapping[str, str], stream: _Stream
@@ -1031,19 +1043,54 @@ class StreamableHttpTransport:
                 break
             if stream.closed or stream.final_seen:
                 break
-            wake = stream.waiter()  # no await since the last check: no wake-up missed
+            # No await since the last check: no wake-up missed.
             if deadline is None or close_after is None:
-                await wake.wait()
+                if not await self._wait(request, session, stream):
+                    return response  # the client can resume what follows
                 continue
             try:
-                await asyncio.wait_for(wake.wait(), max(deadline - loop.time(), 0.0))
+                alive = await asyncio.wait_for(
+                    self._wait(request, session, stream), max(deadline - loop.time(), 0.0)
+                )
             except TimeoutError:
                 if stream.primed:  # the client can come back
                     log.debug("closing an SSE stream (close_sse_after)", session_id=session.id)
                     break
                 deadline = loop.time() + close_after  # not before it has an event id
+                continue
+            if not alive:
+                return response
         await finish_sse(response)
         return response
+
+    async def _wait(self, request: web.BaseRequest, session: _HttpSession, stream: _Stream) -> bool:
+        """Wait for a change of `stream`; False when the client's connection closed meanwhile.
+
+        aiohttp does not cancel a handler whose client went away, so the transport's sweep
+        (`Waiting`, shared with the 2026-07-28 POSTs) wakes every waiting POST each
+        `DISCONNECT_CHECK` seconds to look: a POST whose client left lets go of its stream
+        (and its `max_concurrent_requests` slot) without waiting for the call to end. A POST
+        whose client is there keeps the session from idle expiry, as an open GET stream does.
+        """
+        wake = stream.waiter()
+        waiting = self._waiting
+        waiting.add(stream)
+        try:
+            await wake.wait()
+        finally:
+            waiting.discard(stream)
+        if client_gone(request):
+            log.info(
+                "client closed its connection while its request ran",
+                session_id=session.id,
+                request_ids=list(stream.request_ids),
+            )
+            return False
+        now = asyncio.get_running_loop().time()
+        if now - session.touched >= self._touch_every and session.sink is not None:
+            session.touched = now
+            session.sink.touch()
+        return True
 
     async def _start_sse(
         self,
@@ -1134,9 +1181,8 @@ class StreamableHttpTransport:
         session.backlog = None
         # An open GET stream keeps its session from idle expiry (the client is there, waiting
         # for notifications); the comment lines find dead connections.
-        idle = self.server.session_idle_timeout
-        intervals = [t for t in (self.options.keepalive, idle / 3 if idle else None) if t]
-        keepalive = min(intervals) if intervals else None
+        every = self._touch_every
+        keepalive = None if every == math.inf else every
         sink = session.sink
         assert sink is not None
         sink.touch()

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 import structlog
 from aiohttp import web
@@ -128,24 +128,29 @@ class _Relay:
             target.close()
 
 
+class _Wakeable(Protocol):
+    wake: asyncio.Event | None
+
+
 class Waiting:
-    """The modern POSTs of one transport waiting for a frame; wakes them all every
-    `DISCONNECT_CHECK` seconds so that each looks at its connection (see the module comment)."""
+    """The POSTs of one transport waiting for a frame (modern outboxes, legacy streams);
+    wakes them all every `DISCONNECT_CHECK` seconds so that each looks at its connection
+    (see the module comment)."""
 
     __slots__ = ("_loop", "_timer", "outboxes")
 
     def __init__(self) -> None:
-        self.outboxes: set[ModernOutbox] = set()
+        self.outboxes: set[_Wakeable] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def add(self, outbox: ModernOutbox) -> None:
+    def add(self, outbox: _Wakeable) -> None:
         self.outboxes.add(outbox)
         if self._timer is None:
             loop = self._loop = asyncio.get_running_loop()
             self._timer = loop.call_later(DISCONNECT_CHECK, self._sweep)
 
-    def discard(self, outbox: ModernOutbox) -> None:
+    def discard(self, outbox: _Wakeable) -> None:
         self.outboxes.discard(outbox)
 
     def _sweep(self) -> None:

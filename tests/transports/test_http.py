@@ -1065,6 +1065,57 @@ def test_a_cancelled_call_ends_its_post(tool: str, accept: str) -> None:
         running.stop()
 
 
+@pytest.mark.parametrize("tool", ["slow", "wait_after_progress"])
+def test_a_post_whose_client_left_lets_go_while_the_call_runs(tool: str) -> None:
+    # A disconnect is not a cancel (legacy era): the call goes on. But its POST handler must
+    # not wait for it: it holds the connection's state and a max_concurrent_requests slot.
+    running = serve(_cancelling_server(), host="127.0.0.1", port=0, max_concurrent_requests=1)
+
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, running)
+        params: dict[str, Any] = {"name": tool, "arguments": {}}
+        if tool == "slow":
+            params["arguments"] = {"seconds": WAIT * 4}
+        else:
+            params["_meta"] = {"progressToken": 1}
+        posting = asyncio.ensure_future(
+            http.post(
+                running.url, json=client.message("tools/call", params), headers=client.headers()
+            )
+        )
+        if tool == "wait_after_progress":  # the stream has started
+            r = await asyncio.wait_for(posting, WAIT)
+            await asyncio.wait_for(sse_events(r).__anext__(), WAIT)
+            r.close()  # the client goes away
+        else:
+            for _ in range(int(WAIT / 0.01)):  # until the call runs
+                if running.transport._in_flight:
+                    break
+                await asyncio.sleep(0.01)
+            posting.cancel()  # the client goes away
+            with contextlib.suppress(asyncio.CancelledError):
+                await posting
+        for _ in range(int(WAIT / 0.01)):
+            if not running.transport._in_flight:
+                break
+            await asyncio.sleep(0.01)
+        assert not running.transport._in_flight  # let go, though the call still runs
+        assert len(running.handle.runtime.run_coroutine(_tasks_named("_run")).result(WAIT)) == 1
+        # The slot is free: the next call is served (one in flight at most).
+        result = await client.result("tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
+        assert result["structuredContent"] == {"result": 3}
+
+    try:
+        run(test)
+    finally:
+        running.stop()
+
+
+async def _tasks_named(name: str) -> list[asyncio.Task[Any]]:
+    """The tasks on the server's loop whose coroutine is `name` (a session's requests: `_run`)."""
+    return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__.endswith(name)]
+
+
 def test_a_batch_whose_every_request_is_cancelled_ends_its_post() -> None:
     running = serve(_cancelling_server(), host="127.0.0.1", port=0)
 
