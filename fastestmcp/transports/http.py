@@ -1200,11 +1200,16 @@ class StreamableHttpTransport:
                 if standalone.closed:
                     break
                 standalone.wake.clear()  # no await since the frames were taken: none missed
+                self._waiting.add(standalone)  # the sweep: a client that left lets go at once
                 try:
                     await asyncio.wait_for(standalone.wake.wait(), keepalive)
                 except TimeoutError:
                     sink.touch()
                     await response.write(b": keepalive\n\n")
+                finally:
+                    self._waiting.discard(standalone)
+                if client_gone(request):
+                    raise ConnectionResetError("the client closed its GET stream")
             await finish_sse(response)
         except (ConnectionError, RuntimeError):
             log.info("client closed its GET stream", session_id=session.id)

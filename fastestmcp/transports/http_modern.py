@@ -129,7 +129,8 @@ class _Relay:
 
 
 class _Wakeable(Protocol):
-    wake: asyncio.Event | None
+    @property
+    def wake(self) -> asyncio.Event | None: ...
 
 
 class Waiting:
