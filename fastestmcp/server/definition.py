@@ -354,7 +354,9 @@ class Server:
             and work across processes; by default a random key per process.
         max_sessions: Most sessions open at once (``None``: no limit).
         session_idle_timeout: Seconds a session with nothing in flight may stay idle
-            (``None``: forever).
+            (``None``: forever). A request that only waits for the client's answer to its
+            sampling, elicitation or roots request does not count while the client is silent
+            and holds no stream open: a client gone for good does not keep the session.
         lifespan: One lifespan or several (see `Server.add_lifespan`).
         request_state_key: HMAC key (16+ bytes) sealing the ``requestState`` of 2026-07-28
             input rounds (MRTR); give every replica the same key. By default a random

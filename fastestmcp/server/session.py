@@ -368,13 +368,25 @@ class SessionActor(LoopActor):
             return
         timeout = self.server.session_idle_timeout
         assert timeout is not None
-        if self._requests or self._pending or self._loop.time() < self._last_activity + timeout:
-            if self._requests or self._pending:
+        working = self._working()
+        if working or self._loop.time() < self._last_activity + timeout:
+            if working:
                 self._last_activity = self._loop.time()
             self._arm_idle_timer()
             return
         log.info("session expired after being idle", session_id=self.session_id, idle_s=timeout)
         self.actor_ref.tell(Closed())
+
+    def _working(self) -> bool:
+        """Is a request in flight that does not just wait for the client? One that does (its
+        sampling, elicitation or roots request unanswered) keeps the session only while the
+        client is heard from (a frame, or an open stream's touch): a client that went away
+        for good would otherwise keep the session, and the request, forever."""
+        pending, outgoing = self._pending, self._outgoing
+        for request_id in self._requests:
+            if not any(asked in pending for asked in outgoing.get(request_id, ())):
+                return True
+        return False
 
     def on_stop(self) -> None:
         if self._idle_timer is not None:

@@ -1113,7 +1113,9 @@ def test_a_post_whose_client_left_lets_go_while_the_call_runs(tool: str) -> None
 
 async def _tasks_named(name: str) -> list[asyncio.Task[Any]]:
     """The tasks on the server's loop whose coroutine is `name` (a session's requests: `_run`)."""
-    return [t for t in asyncio.all_tasks() if t.get_coro().__qualname__.endswith(name)]
+    return [
+        t for t in asyncio.all_tasks() if getattr(t.get_coro(), "__qualname__", "").endswith(name)
+    ]
 
 
 def test_a_batch_whose_every_request_is_cancelled_ends_its_post() -> None:
@@ -1198,6 +1200,78 @@ def test_an_open_get_stream_keeps_the_session_alive() -> None:
                 assert time.monotonic() < deadline, "the idle session never expired"
                 await asyncio.sleep(0.05)
 
+        run(test)
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize("holds_stream", [False, True])
+def test_a_call_waiting_on_a_client_that_left_does_not_keep_its_session(
+    holds_stream: bool,
+) -> None:
+    # The tool waits for the client's sampling answer. A client that holds the call's stream
+    # open is there (the session stays past its idle timeout); one that dropped it and says
+    # nothing is gone: the session expires and the waiting call ends with it.
+    # (An open POST stream tells its session every sweep of waiting POSTs, 0.5 s: the idle
+    # timeout must be longer for it to count.)
+    idle = 1.5 if holds_stream else 0.3
+    running = serve(make_server("left", session_idle_timeout=idle), port=0)
+
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, running)
+        call = client.message("tools/call", {"name": "ask_model", "arguments": {"prompt": "x"}})
+        response = await http.post(running.url, json=call, headers=client.headers())
+        try:
+            request = await asyncio.wait_for(sse_events(response).__anext__(), WAIT)
+            assert request["method"] == "sampling/createMessage"
+            if holds_stream:
+                await asyncio.sleep(2 * idle + 0.2)  # the stream open, no answer
+                assert client.session_id in running.transport.session_ids
+                assert (
+                    len(running.handle.runtime.run_coroutine(_tasks_named("_run")).result(WAIT))
+                    == 1
+                )
+            response.close()  # the client goes away (not a cancel) and never answers
+            deadline = time.monotonic() + WAIT
+            while client.session_id in running.transport.session_ids:
+                assert time.monotonic() < deadline, "the abandoned session never expired"
+                await asyncio.sleep(0.05)
+            for _ in range(int(WAIT / 0.01)):  # its waiting call ends with it
+                if not running.handle.runtime.run_coroutine(_tasks_named("_run")).result(WAIT):
+                    break
+                await asyncio.sleep(0.01)
+            assert not running.handle.runtime.run_coroutine(_tasks_named("_run")).result(WAIT)
+        finally:
+            response.close()
+
+    try:
+        run(test)
+    finally:
+        running.stop()
+
+
+def test_a_working_call_keeps_its_session_though_its_client_left() -> None:
+    # A call at work (not waiting for the client) keeps its session: the client may come back
+    # for the session's state, and the call may have effects of its own.
+    running = serve(_cancelling_server(), port=0)
+    running.handle.server.session_idle_timeout = 0.3
+
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = await connected(http, running)
+        call = client.message("tools/call", {"name": "slow", "arguments": {"seconds": WAIT * 4}})
+        posting = asyncio.ensure_future(http.post(running.url, json=call, headers=client.headers()))
+        for _ in range(int(WAIT / 0.01)):  # until the call runs
+            if running.transport._in_flight:
+                break
+            await asyncio.sleep(0.01)
+        posting.cancel()  # the client goes away
+        with contextlib.suppress(asyncio.CancelledError):
+            await posting
+        await asyncio.sleep(1.2)  # > 3 idle timeouts
+        assert client.session_id in running.transport.session_ids
+        assert (await client.result("ping")) == {}
+
+    try:
         run(test)
     finally:
         running.stop()
