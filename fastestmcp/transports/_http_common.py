@@ -6,7 +6,12 @@
 # - DNS rebinding protection (`OriginPolicy`): on connections that arrived on a loopback
 #   address (or always, with explicit allow-lists) a foreign Host is refused (421) and a
 #   foreign Origin too (403). A request without Origin (not a browser) passes.
-# - Bodies read in bounded chunks (`read_body`: 413 over the limit, 400 when empty).
+# - Bodies read in bounded chunks (`read_body`: 413 over the limit, 400 when empty) and in
+#   bounded time: a body that has not all arrived `body_timeout` seconds after the handler
+#   started waiting for it (a slowloris client: headers and part of a body, then a stall, each
+#   such connection holding a handler, a file descriptor and its buffers for as long as it
+#   likes) is answered 408 and its connection closed. Only the slow path arms that timer: the
+#   usual small POST, whose body came with its headers, is taken from aiohttp's buffer as before.
 # - SSE: the response headers and the `message` event framing.
 # - Listening: an aiohttp runner on a runtime's loop (`listen` for an application,
 #   `listen_handler` for one request handler on aiohttp's low-level server), and blocking until
@@ -22,9 +27,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import ipaddress
+import math
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -43,6 +50,7 @@ from fastestmcp.transports.base import HttpRequestInfo, RequestId
 __all__ = [
     "LOOPBACK_NAMES",
     "OriginPolicy",
+    "check_body_timeout",
     "error_body",
     "unread_answer",
     "host_name",
@@ -278,27 +286,34 @@ def unread_answer() -> web.Response:
     return web.Response(status=499)
 
 
-async def read_body(request: web.BaseRequest, limit: int) -> bytes | web.Response:
-    """The body, read in bounded chunks; a 413 over `limit` bytes, a 400 when empty."""
+def check_body_timeout(value: object) -> None:
+    """`body_timeout` (an option of both HTTP transports): seconds > 0, or None (no limit)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ValueError(
+            f"body_timeout must be a number of seconds > 0 (or None: no limit), got {value!r}"
+        )
+
+
+async def read_body(
+    request: web.BaseRequest, limit: int, timeout: float | None
+) -> bytes | web.Response:
+    """The body, read in bounded chunks; a 413 over `limit` bytes, a 400 when empty, a 408
+    (and the connection closed) when it has not all arrived within `timeout` seconds."""
     length = request.content_length
     if length is not None and length > limit:
         return _too_large(limit)
     try:
-        if length is not None:  # bounded by the header: one read
-            content = request.content
-            if content.is_eof():  # all of it came with the headers (the usual small POST)
-                body = content.read_nowait()
-            else:
-                body = await request.read()
-        else:  # chunked: count as it comes
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in request.content.iter_any():
-                size += len(chunk)
-                if size > limit:
-                    return _too_large(limit)
-                chunks.append(chunk)
-            body = b"".join(chunks)
+        content = request.content
+        if length is not None and content.is_eof():
+            # All of it came with the headers (the usual small POST): no timer, no wait.
+            body = content.read_nowait()
+        else:
+            read = await _read_slowly(request, length, limit, timeout)
+            if isinstance(read, web.Response):
+                return read
+            body = read
     except ConnectionResetError:
         # The client went away before its body was complete: nobody to answer (aiohttp would
         # log the error as a failed handler).
@@ -306,6 +321,54 @@ async def read_body(request: web.BaseRequest, limit: int) -> bytes | web.Respons
     if not body:
         return refuse(400, InvalidRequest("Bad Request: the body is empty; send a message"))
     return body
+
+
+async def _read_slowly(
+    request: web.BaseRequest, length: int | None, limit: int, timeout: float | None
+) -> bytes | web.Response:
+    """The body that has yet to arrive (or a chunked one), within `timeout` seconds."""
+    if timeout is None or request.content.is_eof():  # nothing to wait for: no timer
+        return await _read_rest(request, length, limit)
+    try:
+        async with asyncio.timeout(timeout):
+            return await _read_rest(request, length, limit)
+    except TimeoutError:
+        return await _body_timed_out(request, timeout)
+
+
+async def _read_rest(
+    request: web.BaseRequest, length: int | None, limit: int
+) -> bytes | web.Response:
+    if length is not None:  # bounded by the header: one read
+        return await request.read()
+    chunks: list[bytes] = []  # chunked: count as it comes
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            return _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _body_timed_out(request: web.BaseRequest, timeout: float) -> web.Response:
+    """Answer 408 and close the connection: the rest of the body is never read. (A response
+    returned with `Connection: close` alone would have aiohttp read on and discard the rest
+    for up to its lingering time, holding the connection; so the answer is sent here and
+    the connection closed once it is written.)"""
+    response = refuse(
+        408,
+        InvalidRequest(
+            f"Request Timeout: the body did not arrive within {timeout:g} seconds "
+            "(body_timeout); send the whole body without pausing, on a new connection"
+        ),
+    )
+    response.force_close()  # `Connection: close`
+    with contextlib.suppress(ConnectionError):
+        await response.prepare(request)
+        await response.write_eof()
+    request.protocol.force_close()  # flushes what was written, then closes
+    return response
 
 
 class Peek(msgspec.Struct):

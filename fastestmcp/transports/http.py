@@ -48,8 +48,10 @@
 #
 # Security and limits: Host and Origin are validated (DNS rebinding) whenever the connection
 # arrived on a loopback address (or always, with explicit allow-lists): foreign Host -> 421,
-# foreign Origin -> 403. Bodies over `max_body_size` -> 413 (read in bounded chunks). More than
-# `max_sessions` sessions or `max_concurrent_requests` POSTs in flight -> 503 + Retry-After.
+# foreign Origin -> 403. Bodies over `max_body_size` -> 413 (read in bounded chunks); a body not
+# all arrived within `body_timeout` seconds (a stalled or slowloris client) -> 408, connection
+# closed. More than `max_sessions` sessions or `max_concurrent_requests` POSTs in flight -> 503
+# + Retry-After.
 # aiohttp sets TCP_NODELAY on every connection. Client input never produces a 500: every
 # refusal is a 4xx with a JSON-RPC error body that says what was wrong.
 #
@@ -79,6 +81,7 @@ from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._http_common import (
     OriginPolicy,
+    check_body_timeout,
     client_gone,
     error_body,
     finish_sse,
@@ -133,6 +136,9 @@ class HttpOptions:
     Attributes:
         path: The MCP endpoint.
         max_body_size: Largest POST body, in bytes (larger: 413).
+        body_timeout: Seconds a POST body may take to arrive once its headers have: a body
+            still incomplete then (a stalled or slowloris client) is answered 408 and its
+            connection closed. None: no limit.
         max_concurrent_requests: POSTs carrying requests in flight at once, over all
             sessions (more: 503 + Retry-After). None: no limit.
         retry_after: Seconds suggested in `Retry-After` when refusing with 503.
@@ -167,6 +173,7 @@ class HttpOptions:
 
     path: str = DEFAULT_PATH
     max_body_size: int = 4 * 1024 * 1024
+    body_timeout: float | None = 30.0
     max_concurrent_requests: int | None = 1024
     retry_after: int = 1
     dns_rebinding_protection: bool | None = None
@@ -188,6 +195,7 @@ class HttpOptions:
             raise ValueError(f"path must start with '/', got {self.path!r}")
         if self.max_body_size < 1:
             raise ValueError(f"max_body_size must be at least 1 byte, got {self.max_body_size}")
+        check_body_timeout(self.body_timeout)
         if self.max_concurrent_requests is not None and self.max_concurrent_requests < 1:
             raise ValueError("max_concurrent_requests must be at least 1 (or None: no limit)")
         if self.standalone_backlog < 0:
@@ -943,7 +951,8 @@ class StreamableHttpTransport:
         )
 
     async def _read_body(self, request: web.BaseRequest) -> bytes | web.Response:
-        return await read_body(request, self.options.max_body_size)
+        options = self.options
+        return await read_body(request, options.max_body_size, options.body_timeout)
 
     def _end(self, session: _HttpSession) -> None:
         self._forget(session)

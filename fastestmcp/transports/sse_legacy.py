@@ -13,7 +13,8 @@
 #                    the SSE stream). No session_id: 400; an unknown or ended one: 404.
 #
 # Security and limits are streamable HTTP's (`_http_common`): Host/Origin validation on
-# loopback connections (421/403), bodies over `max_body_size` -> 413, `application/json`
+# loopback connections (421/403), bodies over `max_body_size` -> 413, a body not all arrived
+# within `body_timeout` seconds -> 408 (connection closed), `application/json`
 # only (415: a plain form cannot post here). A client that does not read its stream gets
 # its connection closed once `max_queued_bytes` are waiting, and its session ends. Every
 # refusal is a 4xx with a JSON-RPC error body that says what was wrong.
@@ -41,6 +42,7 @@ from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._http_common import (
     OriginPolicy,
+    check_body_timeout,
     client_gone,
     http_info,
     listen,
@@ -89,6 +91,8 @@ class SseOptions:
         sse_path: Where clients open their SSE stream (GET).
         messages_path: Where clients POST their messages (announced by the endpoint event).
         max_body_size: Largest POST body, in bytes (larger: 413).
+        body_timeout: Seconds a POST body may take to arrive once its headers have (a body
+            still incomplete then: 408, connection closed). None: no limit.
         retry_after: Seconds suggested in `Retry-After` when refusing with 503.
         dns_rebinding_protection, allowed_hosts, allowed_origins: as for streamable HTTP
             (`HttpOptions`).
@@ -102,6 +106,7 @@ class SseOptions:
     sse_path: str = DEFAULT_SSE_PATH
     messages_path: str = DEFAULT_MESSAGES_PATH
     max_body_size: int = 4 * 1024 * 1024
+    body_timeout: float | None = 30.0
     retry_after: int = 1
     dns_rebinding_protection: bool | None = None
     allowed_hosts: tuple[str, ...] | None = None
@@ -118,6 +123,7 @@ class SseOptions:
             raise ValueError("sse_path and messages_path must differ")
         if self.max_body_size < 1:
             raise ValueError(f"max_body_size must be at least 1 byte, got {self.max_body_size}")
+        check_body_timeout(self.body_timeout)
         if self.disconnect_check <= 0:
             raise ValueError("disconnect_check must be > 0 seconds")
 
@@ -394,7 +400,8 @@ class SseTransport:
                     "message as application/json"
                 ),
             )
-        body = await read_body(request, self.options.max_body_size)
+        options = self.options
+        body = await read_body(request, options.max_body_size, options.body_timeout)
         if isinstance(body, web.Response):
             return body
         try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,3 +217,64 @@ class RawClient:
         final = found[-1]
         assert "result" in final, final
         return final["result"]
+
+
+# -- raw requests whose body comes slowly (or not at all) ------------------------------------------
+
+
+def post_head(
+    port: int, path: str, headers: dict[str, str], *, chunked: bool, length: int
+) -> bytes:
+    """The head of a POST whose body is `length` bytes (with Content-Length) or chunked."""
+    lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def body_parts(body: bytes, pieces: int, *, chunked: bool) -> list[bytes]:
+    """`body` cut in `pieces` parts as they go on the wire (chunk framing when chunked, the
+    last chunk included)."""
+    size = -(-len(body) // pieces)
+    parts = [body[i : i + size] for i in range(0, len(body), size)]
+    if not chunked:
+        return parts
+    framed = [f"{len(part):x}\r\n".encode() + part + b"\r\n" for part in parts]
+    framed[-1] += b"0\r\n\r\n"
+    return framed
+
+
+def slow_post(
+    port: int, head: bytes, parts: list[bytes], *, pause: float, until_closed: bool
+) -> tuple[int, dict[str, str], bytes]:
+    """Send `head`, then `parts` with `pause` seconds before each (and nothing more); the
+    answer (status, headers lower-cased, body). `until_closed`: then read on until the server
+    closes the connection (a server that keeps it open fails the read after `WAIT` seconds).
+    Every wait is bounded by `WAIT`."""
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
+        sock.sendall(head)
+        for part in parts:
+            time.sleep(pause)
+            sock.sendall(part)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            assert chunk, f"closed without an answer: {received!r}"
+            received += chunk
+        raw_head, _, rest = received.partition(b"\r\n\r\n")
+        status_line, *header_lines = raw_head.decode("latin-1").split("\r\n")
+        answer_headers = {
+            name.strip().lower(): value.strip()
+            for name, _, value in (line.partition(":") for line in header_lines)
+        }
+        length = int(answer_headers.get("content-length", "0"))
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            assert chunk, "closed in the middle of the answer"
+            rest += chunk
+        body, extra = rest[:length], rest[length:]
+        if until_closed:
+            while chunk := sock.recv(65536):
+                extra += chunk
+        assert extra == b"", f"more than one answer: {extra!r}"
+        return int(status_line.split()[1]), answer_headers, body

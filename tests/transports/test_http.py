@@ -42,9 +42,12 @@ from tests.transports.http_fixture import (
     LATEST,
     WAIT,
     RawClient,
+    body_parts,
     initialize_message,
     make_server,
     parse_sse,
+    post_head,
+    slow_post,
     sse_events,
 )
 from tests.transports.http_fixture import (
@@ -1637,6 +1640,102 @@ def test_a_get_whose_client_left_at_once_does_not_hold_the_session_stream() -> N
         run(test)
     finally:
         running.stop()
+
+
+# -- bodies that come slowly or stall (slowloris) -----------------------------------------------
+
+STALL = 0.3  # body_timeout of the stalling tests (seconds)
+PING = b'{"jsonrpc":"2.0","id":7,"method":"ping"}'
+
+
+def assert_body_timed_out(status: int, headers: dict[str, str], body: bytes) -> None:
+    """A 408 with a JSON-RPC error that says the body did not arrive in time, and what to do."""
+    assert status == 408, (status, body)
+    assert headers["content-type"].startswith("application/json")
+    assert headers.get("connection", "").lower() == "close"
+    answer = json.loads(body)
+    assert answer["jsonrpc"] == "2.0"
+    assert answer.get("id") is None  # no request id: none was read
+    assert answer["error"]["code"] == -32600
+    message = answer["error"]["message"]
+    assert "Request Timeout" in message
+    assert f"within {STALL:g} seconds" in message
+    assert "without pausing" in message
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_that_stalls_is_cut_off_with_408_and_the_connection_closed(
+    chunked: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A client that sends its headers and part of its body, then nothing: after body_timeout
+    # it gets a 408 (a JSON-RPC error saying why), its connection is closed (the rest of the
+    # body is never read) and its handler ends; the server serves the next request.
+    running = serve(make_server("stall"), port=0, body_timeout=STALL)
+    try:
+        session = raw_session(running)
+        path = running.transport.options.path
+        head = post_head(running.port, path, session, chunked=chunked, length=len(PING))
+        first = body_parts(PING, 2, chunked=chunked)[0]  # half the body, then a stall
+        with caplog.at_level(logging.ERROR), capture_logs() as logs:
+            status, headers, body = slow_post(
+                running.port, head, [first], pause=0, until_closed=True
+            )
+            handlers_done(running)
+        assert_body_timed_out(status, headers, body)
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        assert [entry for entry in logs if entry["log_level"] in ("error", "critical")] == []
+        status, _, answer = raw_request(running, "POST", PING, session)
+        assert (status, json.loads(answer)["result"]) == (200, {})
+    finally:
+        running.stop()
+
+
+def test_a_head_with_no_body_at_all_is_cut_off_too() -> None:
+    # Not one byte of the announced body: the same 408, a new session is not opened.
+    running = serve(make_server("stall-empty"), port=0, body_timeout=STALL)
+    try:
+        headers = {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"}
+        path = running.transport.options.path
+        head = post_head(running.port, path, headers, chunked=False, length=500)
+        status, answer_headers, body = slow_post(running.port, head, [], pause=0, until_closed=True)
+        assert_body_timed_out(status, answer_headers, body)
+        assert settle(running, (0, 0)) == (0, 0)
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize("timeout", [WAIT, None], ids=["bounded", "no-limit"])
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_that_trickles_in_within_body_timeout_is_served(
+    chunked: bool, timeout: float | None
+) -> None:
+    # The slow path (the body did not come with the headers) serves a body that arrives in
+    # pieces, on a connection that stays open for the next request.
+    running = serve(make_server("trickle"), port=0, body_timeout=timeout)
+    try:
+        session = raw_session(running)
+        path = running.transport.options.path
+        head = post_head(running.port, path, session, chunked=chunked, length=len(PING))
+        parts = body_parts(PING, 4, chunked=chunked)
+        status, headers, body = slow_post(running.port, head, parts, pause=0.05, until_closed=False)
+        assert (status, json.loads(body)["result"]) == (200, {})
+        assert headers.get("connection", "").lower() != "close"
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize("value", [0, -1, 0.0, float("nan"), float("inf"), "30", True], ids=repr)
+def test_body_timeout_is_checked(value: Any) -> None:
+    with pytest.raises(ValueError, match="body_timeout must be a number of seconds > 0"):
+        HttpOptions(body_timeout=value)
+    with pytest.raises(ValueError, match="body_timeout"):
+        serve(make_server("opts"), port=0, body_timeout=value)
+
+
+def test_body_timeout_defaults_to_30_seconds_and_none_disables_it() -> None:
+    assert HttpOptions().body_timeout == 30.0
+    assert HttpOptions(body_timeout=None).body_timeout is None
+    assert HttpOptions(body_timeout=2).body_timeout == 2
 
 
 JSON = st.recursive(

@@ -45,7 +45,15 @@ from fastestmcp.transports.sse_legacy import (
     serve_sse,
     sse_app,
 )
-from tests.transports.http_fixture import LATEST, WAIT, initialize_message, make_server
+from tests.transports.http_fixture import (
+    LATEST,
+    WAIT,
+    body_parts,
+    initialize_message,
+    make_server,
+    post_head,
+    slow_post,
+)
 from tests.transports.test_http_sdk import (
     Recorder,
     bounded,
@@ -400,6 +408,58 @@ def test_a_post_cut_short_logs_no_error(caplog: pytest.LogCaptureFixture) -> Non
         run(test)
 
 
+STALL = 0.3  # body_timeout of the stalling tests (seconds)
+PING = b'{"jsonrpc":"2.0","id":7,"method":"ping"}'
+JSON_POST = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_post_body_that_stalls_is_cut_off_with_408_and_the_connection_closed(
+    chunked: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Half a body, then nothing: after body_timeout a 408 with a JSON-RPC error that says why,
+    # the connection closed (the rest is never read); the session goes on.
+    async def test(http: aiohttp.ClientSession) -> None:
+        async with legacy(http, running.url) as client:
+            head = post_head(
+                running.port, client.endpoint, JSON_POST, chunked=chunked, length=len(PING)
+            )
+            first = body_parts(PING, 2, chunked=chunked)[0]
+            with caplog.at_level(logging.ERROR):
+                status, headers, body = await asyncio.to_thread(
+                    slow_post, running.port, head, [first], pause=0, until_closed=True
+                )
+            assert status == 408, body
+            assert headers.get("connection", "").lower() == "close"
+            answer = json.loads(body)
+            assert answer["error"]["code"] == -32600
+            assert answer.get("id") is None  # no request id: none was read
+            assert f"did not arrive within {STALL:g} seconds" in answer["error"]["message"]
+            assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+            assert await client.result("ping") == {}
+
+    with serve_sse(make_server("sse-stall"), port=0, body_timeout=STALL) as running:
+        run(test)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_post_body_that_trickles_in_within_body_timeout_is_served(chunked: bool) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        async with legacy(http, running.url) as client:
+            head = post_head(
+                running.port, client.endpoint, JSON_POST, chunked=chunked, length=len(PING)
+            )
+            parts = body_parts(PING, 4, chunked=chunked)
+            status, _, body = await asyncio.to_thread(
+                slow_post, running.port, head, parts, pause=0.05, until_closed=False
+            )
+            assert (status, body) == (202, b"Accepted")
+            assert await client.message() == {"jsonrpc": "2.0", "id": 7, "result": {}}
+
+    with serve_sse(make_server("sse-trickle"), port=0, body_timeout=WAIT) as running:
+        run(test)
+
+
 def test_closing_the_stream_ends_the_session_and_deletes_its_state(server: SseServer) -> None:
     async def test(http: aiohttp.ClientSession) -> None:
         async with legacy(http, server.url) as client:
@@ -500,6 +560,15 @@ def test_options_are_checked() -> None:
         sse_app(make_server("opts"), streamable_http=False, standalone_backlog=3)
     with pytest.raises(ValueError, match="must differ"):
         SseOptions(sse_path="/x", messages_path="/x")
+    assert SseOptions().body_timeout == 30.0
+    assert SseOptions(body_timeout=None).body_timeout is None
+    bad_values: tuple[Any, ...] = (0, -0.5, "30", True, float("nan"))
+    for bad in bad_values:
+        with pytest.raises(ValueError, match="body_timeout must be a number of seconds > 0"):
+            SseOptions(body_timeout=bad)
+        for streamable_http in (True, False):
+            with pytest.raises(ValueError, match="body_timeout"):
+                sse_app(make_server("opts"), streamable_http=streamable_http, body_timeout=bad)
     with pytest.raises(ValueError, match="unknown transport 'carrier-pigeon'"):
         run_transport(make_server("opts"), "carrier-pigeon")
 
