@@ -1081,13 +1081,7 @@ class StreamableHttpTransport:
         (and its `max_concurrent_requests` slot) without waiting for the call to end. A POST
         whose client is there keeps the session from idle expiry, as an open GET stream does.
         """
-        wake = stream.waiter()
-        waiting = self._waiting
-        waiting.add(stream)
-        try:
-            await wake.wait()
-        finally:
-            waiting.discard(stream)
+        await self._waiting.wait(stream, stream.waiter())
         if client_gone(request):
             log.info(
                 "client closed its connection while its request ran",
@@ -1209,14 +1203,13 @@ class StreamableHttpTransport:
                 if standalone.closed:
                     break
                 standalone.wake.clear()  # no await since the frames were taken: none missed
-                self._waiting.add(standalone)  # the sweep: a client that left lets go at once
-                try:
-                    await asyncio.wait_for(standalone.wake.wait(), keepalive)
+                try:  # among the swept: a client that left lets go at once
+                    await asyncio.wait_for(
+                        self._waiting.wait(standalone, standalone.wake), keepalive
+                    )
                 except TimeoutError:
                     sink.touch()
                     await response.write(b": keepalive\n\n")
-                finally:
-                    self._waiting.discard(standalone)
                 if client_gone(request):
                     raise ConnectionResetError("the client closed its GET stream")
             await finish_sse(response)

@@ -154,6 +154,14 @@ class Waiting:
     def discard(self, outbox: _Wakeable) -> None:
         self.outboxes.discard(outbox)
 
+    async def wait(self, outbox: _Wakeable, wake: asyncio.Event) -> None:
+        """Wait for `wake` (`outbox`'s event), which the sweep sets too."""
+        self.add(outbox)
+        try:
+            await wake.wait()
+        finally:
+            self.discard(outbox)
+
     def _sweep(self) -> None:
         self._timer = None
         if not self.outboxes or self._loop is None:
@@ -291,12 +299,7 @@ async def _respond(
             wake = outbox.wake = asyncio.Event()
         else:
             wake.clear()
-        waiting = transport._waiting
-        waiting.add(outbox)
-        try:
-            await wake.wait()
-        finally:
-            waiting.discard(outbox)
+        await transport._waiting.wait(outbox, wake)
         if outbox.frames or outbox.closed or outbox.overflowed:
             continue
         # The sweep: aiohttp does not cancel a handler whose client went away, so look, and a
