@@ -30,6 +30,15 @@ def run_client(test: Callable[[aiohttp.ClientSession], Awaitable[None]]) -> None
     asyncio.run(main())
 
 
+async def until(condition: Callable[[], object]) -> bool:
+    """Poll `condition` until it holds, for `WAIT` seconds at most; whether it held."""
+    for _ in range(int(WAIT / 0.01)):
+        if condition():
+            return True
+        await asyncio.sleep(0.01)
+    return bool(condition())
+
+
 LATEST = "2025-11-25"
 ACCEPT_BOTH = "application/json, text/event-stream"
 

@@ -49,6 +49,7 @@ from tests.transports.http_fixture import (
     post_head,
     slow_post,
     sse_events,
+    until,
 )
 from tests.transports.http_fixture import (
     run_client as run,
@@ -914,10 +915,7 @@ def test_a_client_gone_before_its_stream_starts_is_no_server_error(
     @srv.tool
     async def late_progress(ctx: Context) -> str:
         """Wait for the test's gate, then report progress."""
-        for _ in range(int(WAIT / 0.01)):
-            if gate.is_set():
-                break
-            await asyncio.sleep(0.01)
+        await until(gate.is_set)
         await ctx.report_progress(1, 2)
         await ctx.report_progress(2, 2)
         return "done"
@@ -956,10 +954,9 @@ def test_a_client_gone_before_its_stream_starts_is_no_server_error(
         }
         transport = running.transport
         posting = asyncio.ensure_future(http.post(running.url, json=call, headers=headers))
-        for _ in range(int(WAIT / 0.01)):  # until the server holds the call
-            if transport._in_flight or transport._waiting.outboxes:
-                break
-            await asyncio.sleep(0.01)
+        await until(
+            lambda: transport._in_flight or transport._waiting.outboxes
+        )  # until the server holds the call
         held = connections()
         assert held
         posting.cancel()  # aiohttp closes that connection
@@ -969,16 +966,11 @@ def test_a_client_gone_before_its_stream_starts_is_no_server_error(
         def gone() -> bool:  # the server saw the held connection close
             return all(c.transport is None or c not in connections() for c in held)
 
-        for _ in range(int(WAIT / 0.01)):
-            if gone():
-                break
-            await asyncio.sleep(0.01)
-        assert gone()
+        assert await until(gone)
         gate.set()
-        for _ in range(int(WAIT / 0.01)):  # until the call has ended
-            if not (transport._in_flight or transport._waiting.outboxes):
-                break
-            await asyncio.sleep(0.01)
+        await until(
+            lambda: not (transport._in_flight or transport._waiting.outboxes)
+        )  # until the call has ended
         # The server goes on.
         client = await connected(http, running)
         result = await client.result("tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
@@ -1037,10 +1029,7 @@ def test_a_cancelled_call_ends_its_post(tool: str, accept: str) -> None:
             first = await asyncio.wait_for(events.__anext__(), WAIT)
             assert first["method"] == "notifications/progress"
         else:
-            for _ in range(int(WAIT / 0.01)):  # until the call runs
-                if running.transport._in_flight:
-                    break
-                await asyncio.sleep(0.01)
+            await until(lambda: running.transport._in_flight)  # until the call runs
         await client.notify("notifications/cancelled", {"requestId": call["id"]})
         if tool != "wait_after_progress":
             r = await asyncio.wait_for(posting, WAIT)
@@ -1055,11 +1044,9 @@ def test_a_cancelled_call_ends_its_post(tool: str, accept: str) -> None:
                 assert r.content_type == "text/event-stream"
                 rest = await asyncio.wait_for(r.text(), WAIT)  # the stream ends
                 assert not [m for m in parse_sse(rest) if m.get("id") == call["id"]]
-        for _ in range(int(WAIT / 0.01)):  # the handler returns just after the stream ends
-            if not running.transport._in_flight:
-                break
-            await asyncio.sleep(0.01)
-        assert not running.transport._in_flight
+        assert await until(
+            lambda: not running.transport._in_flight
+        )  # the handler returns just after the stream ends
         assert (await client.result("ping")) == {}  # the session goes on
 
     try:
@@ -1091,18 +1078,13 @@ def test_a_post_whose_client_left_lets_go_while_the_call_runs(tool: str) -> None
             await asyncio.wait_for(sse_events(r).__anext__(), WAIT)
             r.close()  # the client goes away
         else:
-            for _ in range(int(WAIT / 0.01)):  # until the call runs
-                if running.transport._in_flight:
-                    break
-                await asyncio.sleep(0.01)
+            await until(lambda: running.transport._in_flight)  # until the call runs
             posting.cancel()  # the client goes away
             with contextlib.suppress(asyncio.CancelledError):
                 await posting
-        for _ in range(int(WAIT / 0.01)):
-            if not running.transport._in_flight:
-                break
-            await asyncio.sleep(0.01)
-        assert not running.transport._in_flight  # let go, though the call still runs
+        assert await until(
+            lambda: not running.transport._in_flight
+        )  # let go, though the call still runs
         assert len(running.handle.runtime.run_coroutine(_tasks_named("_run")).result(WAIT)) == 1
         # The slot is free: the next call is served (one in flight at most).
         result = await client.result("tools/call", {"name": "add", "arguments": {"a": 1, "b": 2}})
@@ -1134,21 +1116,16 @@ def test_a_batch_whose_every_request_is_cancelled_ends_its_post() -> None:
         posting = asyncio.ensure_future(
             http.post(running.url, json=batch, headers=client.headers())
         )
-        for _ in range(int(WAIT / 0.01)):  # until the calls run
-            if running.transport._in_flight:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: running.transport._in_flight)  # until the calls run
         for call in batch:
             await client.notify("notifications/cancelled", {"requestId": call["id"]})
         async with await asyncio.wait_for(posting, WAIT) as r:
             assert r.status == 200
             rest = await asyncio.wait_for(r.text(), WAIT)  # the answer ends, with no response
             assert not parse_sse(rest)
-        for _ in range(int(WAIT / 0.01)):  # the handler returns just after the stream ends
-            if not running.transport._in_flight:
-                break
-            await asyncio.sleep(0.01)
-        assert not running.transport._in_flight
+        assert await until(
+            lambda: not running.transport._in_flight
+        )  # the handler returns just after the stream ends
 
     try:
         run(test)
@@ -1239,11 +1216,9 @@ def test_a_call_waiting_on_a_client_that_left_does_not_keep_its_session(
             while client.session_id in running.transport.session_ids:
                 assert time.monotonic() < deadline, "the abandoned session never expired"
                 await asyncio.sleep(0.05)
-            for _ in range(int(WAIT / 0.01)):  # its waiting call ends with it
-                if not running.handle.runtime.run_coroutine(_tasks_named("_run")).result(WAIT):
-                    break
-                await asyncio.sleep(0.01)
-            assert not running.handle.runtime.run_coroutine(_tasks_named("_run")).result(WAIT)
+            assert await until(
+                lambda: not running.handle.runtime.run_coroutine(_tasks_named("_run")).result(WAIT)
+            )  # its waiting call ends with it
         finally:
             response.close()
 
@@ -1263,10 +1238,7 @@ def test_a_working_call_keeps_its_session_though_its_client_left() -> None:
         client = await connected(http, running)
         call = client.message("tools/call", {"name": "slow", "arguments": {"seconds": WAIT * 4}})
         posting = asyncio.ensure_future(http.post(running.url, json=call, headers=client.headers()))
-        for _ in range(int(WAIT / 0.01)):  # until the call runs
-            if running.transport._in_flight:
-                break
-            await asyncio.sleep(0.01)
+        await until(lambda: running.transport._in_flight)  # until the call runs
         posting.cancel()  # the client goes away
         with contextlib.suppress(asyncio.CancelledError):
             await posting
