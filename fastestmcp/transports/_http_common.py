@@ -15,7 +15,12 @@
 # - SSE: the response headers and the `message` event framing.
 # - Listening: an aiohttp runner on a runtime's loop (`listen` for an application,
 #   `listen_handler` for one request handler on aiohttp's low-level server), and blocking until
-#   Ctrl-C or SIGTERM (`wait_for_interrupt`).
+#   Ctrl-C or SIGTERM (`wait_for_interrupt`). Both close a connection that sits idle for
+#   `idle_connection_timeout` seconds (aiohttp's `keepalive_timeout`, 3630 by default): one
+#   that never sends a request, sends part of a request head and stalls (slowloris on the
+#   headers), or keeps its connection open after a response. aiohttp arms that timer when the
+#   connection opens and after every response, and closes only a connection that is waiting
+#   for a request head: a request in progress (a long POST, an SSE stream) is not cut.
 # - `one_path`: what an application with a single route does for a standalone server, without
 #   the application. aiohttp's `Application` resolves a route, builds and freezes its match
 #   info, checks for middlewares and sends `on_response_prepare` on every request: about 23 k
@@ -51,6 +56,7 @@ __all__ = [
     "LOOPBACK_NAMES",
     "OriginPolicy",
     "check_body_timeout",
+    "check_idle_connection_timeout",
     "error_body",
     "unread_answer",
     "host_name",
@@ -60,6 +66,7 @@ __all__ = [
     "one_path",
     "read_body",
     "refuse",
+    "refuse_runner_option",
     "sse_event",
     "start_sse",
     "wait_for_interrupt",
@@ -286,13 +293,35 @@ def unread_answer() -> web.Response:
     return web.Response(status=499)
 
 
-def check_body_timeout(value: object) -> None:
-    """`body_timeout` (an option of both HTTP transports): seconds > 0, or None (no limit)."""
+def _check_seconds(name: str, value: object, none: str) -> None:
+    """A timeout option: a finite number of seconds > 0, or None (which means `none`)."""
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
-        raise ValueError(
-            f"body_timeout must be a number of seconds > 0 (or None: no limit), got {value!r}"
+        raise ValueError(f"{name} must be a number of seconds > 0 (or None: {none}), got {value!r}")
+
+
+def check_body_timeout(value: object) -> None:
+    """`body_timeout` (an option of both HTTP transports): seconds > 0, or None (no limit)."""
+    _check_seconds("body_timeout", value, "no limit")
+
+
+def check_idle_connection_timeout(value: object) -> None:
+    """`idle_connection_timeout` (an option of both HTTP transports): seconds > 0, or None
+    (aiohttp's own keep-alive timeout, about an hour)."""
+    _check_seconds("idle_connection_timeout", value, "aiohttp's default, about an hour")
+
+
+def refuse_runner_option(options: Mapping[str, Any], function: str) -> None:
+    """An application builder (`http_app`, `sse_app`) given `idle_connection_timeout`: a
+    TypeError. The application's connections are made by the runner that serves it, so the
+    option could not apply; ignoring it would leave them at aiohttp's hour."""
+    if "idle_connection_timeout" in options:
+        raise TypeError(
+            f"{function}() does not take idle_connection_timeout: the application's "
+            "connections belong to the runner that serves it; set keepalive_timeout there "
+            "(web.run_app(app, keepalive_timeout=...), web.AppRunner(app, "
+            "keepalive_timeout=...))"
         )
 
 
@@ -425,20 +454,42 @@ SHUTDOWN_TIMEOUT: Final = 5.0  # seconds the runner waits for requests in flight
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
-async def listen(app: web.Application, host: str, port: int) -> tuple[web.BaseRunner, int]:
-    """Serve `app` on host:port (port 0: any free port); (its runner, the bound port)."""
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+def _connection_options(idle_timeout: float | None) -> dict[str, Any]:
+    """What aiohttp's connection handlers are made with: no access log, and `idle_timeout`
+    as their keep-alive timeout (None: aiohttp's own, 3630 seconds). That timer is armed
+    when a connection opens and after every response, and closes the connection only if it
+    is waiting for a request head then: a request in progress (a long POST, an SSE stream)
+    is never cut by it."""
+    if idle_timeout is None:
+        return {"access_log": None}
+    return {"access_log": None, "keepalive_timeout": idle_timeout}
+
+
+async def listen(
+    app: web.Application, host: str, port: int, *, idle_timeout: float | None
+) -> tuple[web.BaseRunner, int]:
+    """Serve `app` on host:port (port 0: any free port), closing connections idle for
+    `idle_timeout` seconds (see `_connection_options`); (its runner, the bound port)."""
+    options = _connection_options(idle_timeout)
+    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT, **options)
     return runner, await _start(runner, host, port)
 
 
 async def listen_handler(
-    handler: Handler, host: str, port: int, *, on_shutdown: Callable[[], None]
+    handler: Handler,
+    host: str,
+    port: int,
+    *,
+    idle_timeout: float | None,
+    on_shutdown: Callable[[], None],
 ) -> tuple[web.BaseRunner, int]:
     """Serve every request with `handler` on aiohttp's low-level server (no application:
-    see `one_path`). `on_shutdown` runs where an application's `on_shutdown` would: when the
-    runner is cleaned up, after the listener stopped, before the open connections are waited
-    for. (Its runner, the bound port.)"""
-    runner = _HandlerRunner(web.Server(handler, access_log=None), on_shutdown)
+    see `one_path`), closing connections idle for `idle_timeout` seconds (see
+    `_connection_options`). `on_shutdown` runs where an application's `on_shutdown` would:
+    when the runner is cleaned up, after the listener stopped, before the open connections
+    are waited for. (Its runner, the bound port.)"""
+    server = web.Server(handler, **_connection_options(idle_timeout))
+    runner = _HandlerRunner(server, on_shutdown)
     return runner, await _start(runner, host, port)
 
 

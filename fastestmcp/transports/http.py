@@ -50,8 +50,10 @@
 # arrived on a loopback address (or always, with explicit allow-lists): foreign Host -> 421,
 # foreign Origin -> 403. Bodies over `max_body_size` -> 413 (read in bounded chunks); a body not
 # all arrived within `body_timeout` seconds (a stalled or slowloris client) -> 408, connection
-# closed. More than `max_sessions` sessions or `max_concurrent_requests` POSTs in flight -> 503
-# + Retry-After.
+# closed. A connection with no request in progress for `idle_connection_timeout` seconds (none
+# sent yet, a request head still arriving, or idle between requests) is closed (`serve`; an
+# `http_app` runs in its owner's runner, whose `keepalive_timeout` does it). More than
+# `max_sessions` sessions or `max_concurrent_requests` POSTs in flight -> 503 + Retry-After.
 # aiohttp sets TCP_NODELAY on every connection. Client input never produces a 500: every
 # refusal is a 4xx with a JSON-RPC error body that says what was wrong.
 #
@@ -82,6 +84,7 @@ from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, st
 from fastestmcp.transports._http_common import (
     OriginPolicy,
     check_body_timeout,
+    check_idle_connection_timeout,
     client_gone,
     error_body,
     finish_sse,
@@ -89,6 +92,7 @@ from fastestmcp.transports._http_common import (
     one_path,
     peek,
     read_body,
+    refuse_runner_option,
     sse_event,
     start_sse,
     unread_answer,
@@ -139,6 +143,15 @@ class HttpOptions:
         body_timeout: Seconds a POST body may take to arrive once its headers have: a body
             still incomplete then (a stalled or slowloris client) is answered 408 and its
             connection closed. None: no limit.
+        idle_connection_timeout: Seconds a connection may stay open with no request in
+            progress (before its first request, between requests, or while a request head is
+            still arriving: a client that connects and sends nothing, or sends part of the
+            headers and stalls) before the server closes it. The time counts from when the
+            connection opened or its last response ended, not from the last byte received. A
+            request in progress (a long call, an open SSE stream) is never cut by it. None:
+            aiohttp's own default (3630 s). Not `keepalive`, the SSE comment interval; and
+            `serve` only: an `http_app` runs in your runner, whose `keepalive_timeout` is
+            this setting (`http_app` refuses this option).
         max_concurrent_requests: POSTs carrying requests in flight at once, over all
             sessions (more: 503 + Retry-After). None: no limit.
         retry_after: Seconds suggested in `Retry-After` when refusing with 503.
@@ -174,6 +187,7 @@ class HttpOptions:
     path: str = DEFAULT_PATH
     max_body_size: int = 4 * 1024 * 1024
     body_timeout: float | None = 30.0
+    idle_connection_timeout: float | None = 75.0
     max_concurrent_requests: int | None = 1024
     retry_after: int = 1
     dns_rebinding_protection: bool | None = None
@@ -196,6 +210,7 @@ class HttpOptions:
         if self.max_body_size < 1:
             raise ValueError(f"max_body_size must be at least 1 byte, got {self.max_body_size}")
         check_body_timeout(self.body_timeout)
+        check_idle_connection_timeout(self.idle_connection_timeout)
         if self.max_concurrent_requests is not None and self.max_concurrent_requests < 1:
             raise ValueError("max_concurrent_requests must be at least 1 (or None: no limit)")
         if self.standalone_backlog < 0:
@@ -1300,8 +1315,12 @@ def http_app(server: Server, **options: Any) -> web.Application:
     Run it with aiohttp (`web.run_app(app)`), or mount it in an application of your own
     (`main.add_subapp("/tools", app)`) and add routes of your own to it. On startup it starts
     the server's supervision tree on a runtime attached to the application's loop; on cleanup
-    it stops it. Options: see `HttpOptions`.
+    it stops it. Options: see `HttpOptions`, but for `idle_connection_timeout`: connections
+    belong to the runner that serves the application, so how long an idle one stays open is
+    that runner's `keepalive_timeout`, yours to set (`web.run_app(app, keepalive_timeout=75)`,
+    `web.AppRunner(app, keepalive_timeout=75)`; aiohttp's default is 3630 seconds).
     """
+    refuse_runner_option(options, "http_app")
     transport = StreamableHttpTransport(server, _options(options))
     app = transport.application()
 
@@ -1365,7 +1384,13 @@ def serve(
         # A standalone server has one path: aiohttp's low-level server, no application (see
         # `one_path`); `http_app` is the application, for mounting in one of your own.
         standalone = one_path(transport.options.path, transport.handle_request)
-        listening = listen_handler(standalone, host, port, on_shutdown=transport.shutdown)
+        listening = listen_handler(
+            standalone,
+            host,
+            port,
+            idle_timeout=transport.options.idle_connection_timeout,
+            on_shutdown=transport.shutdown,
+        )
         runner, bound = handle.runtime.run_coroutine(listening).result(30)
     except BaseException:
         handle.stop()

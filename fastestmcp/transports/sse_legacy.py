@@ -14,7 +14,8 @@
 #
 # Security and limits are streamable HTTP's (`_http_common`): Host/Origin validation on
 # loopback connections (421/403), bodies over `max_body_size` -> 413, a body not all arrived
-# within `body_timeout` seconds -> 408 (connection closed), `application/json`
+# within `body_timeout` seconds -> 408 (connection closed), a connection with no request in
+# progress for `idle_connection_timeout` seconds closed (`serve_sse`), `application/json`
 # only (415: a plain form cannot post here). A client that does not read its stream gets
 # its connection closed once `max_queued_bytes` are waiting, and its session ends. Every
 # refusal is a 4xx with a JSON-RPC error body that says what was wrong.
@@ -43,11 +44,13 @@ from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, st
 from fastestmcp.transports._http_common import (
     OriginPolicy,
     check_body_timeout,
+    check_idle_connection_timeout,
     client_gone,
     http_info,
     listen,
     read_body,
     refuse,
+    refuse_runner_option,
     sse_event,
     start_sse,
     unread_answer,
@@ -93,6 +96,12 @@ class SseOptions:
         max_body_size: Largest POST body, in bytes (larger: 413).
         body_timeout: Seconds a POST body may take to arrive once its headers have (a body
             still incomplete then: 408, connection closed). None: no limit.
+        idle_connection_timeout: Seconds a connection may stay open with no request in
+            progress (before its first request, between requests, or while a request head is
+            still arriving) before the server closes it; an open SSE stream or a POST being
+            served is never cut by it. None: aiohttp's own default (3630 s). Not
+            `keepalive`, the SSE comment interval; and `serve_sse` only: an `sse_app` runs in
+            your runner, whose `keepalive_timeout` is this setting (as for `HttpOptions`).
         retry_after: Seconds suggested in `Retry-After` when refusing with 503.
         dns_rebinding_protection, allowed_hosts, allowed_origins: as for streamable HTTP
             (`HttpOptions`).
@@ -107,6 +116,7 @@ class SseOptions:
     messages_path: str = DEFAULT_MESSAGES_PATH
     max_body_size: int = 4 * 1024 * 1024
     body_timeout: float | None = 30.0
+    idle_connection_timeout: float | None = 75.0
     retry_after: int = 1
     dns_rebinding_protection: bool | None = None
     allowed_hosts: tuple[str, ...] | None = None
@@ -124,6 +134,7 @@ class SseOptions:
         if self.max_body_size < 1:
             raise ValueError(f"max_body_size must be at least 1 byte, got {self.max_body_size}")
         check_body_timeout(self.body_timeout)
+        check_idle_connection_timeout(self.idle_connection_timeout)
         if self.disconnect_check <= 0:
             raise ValueError("disconnect_check must be > 0 seconds")
 
@@ -446,8 +457,11 @@ def sse_app(server: Server, *, streamable_http: bool = True, **options: Any) -> 
     With `streamable_http` (the default) the same application serves streamable HTTP at
     `path` (`/mcp`) too, so clients of every era find the server. Mount it or run it as
     `http_app`'s application. Options: `SseOptions` and, with streamable HTTP, `HttpOptions`
-    (shared names, like `max_body_size` or `allowed_origins`, apply to both).
+    (shared names, like `max_body_size` or `allowed_origins`, apply to both), but for
+    `idle_connection_timeout`: how long an idle connection stays open is the `keepalive_timeout`
+    of the runner that serves the application, yours to set (see `http_app`).
     """
+    refuse_runner_option(options, "sse_app")
     app, sse, http = _build(server, options, streamable_http)
 
     async def lifespan(_app: web.Application) -> AsyncIterator[None]:
@@ -526,7 +540,8 @@ def serve_sse(
     if http is not None:
         http.attach(handle)
     try:
-        runner, bound = handle.runtime.run_coroutine(listen(app, host, port)).result(30)
+        listening = listen(app, host, port, idle_timeout=sse.options.idle_connection_timeout)
+        runner, bound = handle.runtime.run_coroutine(listening).result(30)
     except BaseException:
         handle.stop()
         raise

@@ -265,25 +265,95 @@ def slow_post(
         for part in parts:
             time.sleep(pause)
             sock.sendall(part)
-        received = b""
-        while b"\r\n\r\n" not in received:
-            chunk = sock.recv(65536)
-            assert chunk, f"closed without an answer: {received!r}"
-            received += chunk
-        raw_head, _, rest = received.partition(b"\r\n\r\n")
-        status_line, *header_lines = raw_head.decode("latin-1").split("\r\n")
-        answer_headers = {
-            name.strip().lower(): value.strip()
-            for name, _, value in (line.partition(":") for line in header_lines)
-        }
-        length = int(answer_headers.get("content-length", "0"))
-        while len(rest) < length:
-            chunk = sock.recv(65536)
-            assert chunk, "closed in the middle of the answer"
-            rest += chunk
-        body, extra = rest[:length], rest[length:]
+        status, answer_headers, body, extra = read_answer(sock)
         if until_closed:
             while chunk := sock.recv(65536):
                 extra += chunk
         assert extra == b"", f"more than one answer: {extra!r}"
-        return int(status_line.split()[1]), answer_headers, body
+        return status, answer_headers, body
+
+
+def read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes, bytes]:
+    """One answer with a Content-Length from `sock` (its timeout bounds every read):
+    (status, headers lower-cased, body, whatever came after it)."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed without an answer: {received!r}"
+        received += chunk
+    raw_head, _, rest = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = raw_head.decode("latin-1").split("\r\n")
+    answer_headers = {
+        name.strip().lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in header_lines)
+    }
+    length = int(answer_headers.get("content-length", "0"))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "closed in the middle of the answer"
+        rest += chunk
+    return int(status_line.split()[1]), answer_headers, rest[:length], rest[length:]
+
+
+# -- connections that sit idle ---------------------------------------------------------------------
+
+IDLE = 0.3
+"""The idle_connection_timeout of the idle-connection tests (seconds)."""
+
+CLOSE_WAIT = 5.0
+"""How long those tests wait for the server to close an idle connection (seconds): far above
+`IDLE`, far below aiohttp's default of an hour, so a server that keeps the connection fails
+the test in a few seconds."""
+
+
+def closed_by_server(sock: socket.socket) -> float:
+    """Wait (at most `CLOSE_WAIT` seconds) for the server to close `sock`; the seconds it
+    took. Fails when the server sends anything instead, or keeps the connection open."""
+    sock.settimeout(CLOSE_WAIT)
+    started = time.monotonic()
+    try:
+        data = sock.recv(65536)
+    except TimeoutError:
+        raise AssertionError(
+            f"the server kept an idle connection open for more than {CLOSE_WAIT} seconds"
+        ) from None
+    assert data == b"", f"the server sent {data!r} on an idle connection"
+    return time.monotonic() - started
+
+
+def idle_connection(port: int, sent: bytes = b"") -> socket.socket:
+    """A connection to 127.0.0.1:`port` that sends `sent` and nothing more."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=CLOSE_WAIT)
+    if sent:
+        sock.sendall(sent)
+    return sock
+
+
+PARTIAL_HEAD = b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+"""The start of a request head whose end never comes (slowloris on the headers)."""
+
+
+def trickle_head(port: int, path: str, *, pause: float, limit: float) -> float:
+    """Send a request head a byte every `pause` seconds and never end it, until the server
+    closes the connection; the seconds from connecting to the close. Fails when the server
+    still keeps it after `limit` seconds."""
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=CLOSE_WAIT) as sock:
+        started = time.monotonic()
+        sock.settimeout(pause)
+        sent = 0
+        while time.monotonic() - started < limit:
+            try:
+                sock.sendall(head[sent : sent + 1] if sent < len(head) else b"a")
+            except (BrokenPipeError, ConnectionResetError):
+                return time.monotonic() - started  # closed between two bytes
+            sent += 1
+            try:
+                data = sock.recv(65536)
+            except TimeoutError:
+                continue  # still open: the next byte
+            except ConnectionResetError:
+                return time.monotonic() - started
+            assert data == b"", f"the server answered a head it never got whole: {data!r}"
+            return time.monotonic() - started
+        raise AssertionError(f"a head trickling in was still open after {limit} seconds")

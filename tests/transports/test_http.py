@@ -39,16 +39,23 @@ from fastestmcp.transports.http import HttpOptions, HttpServer, http_app, serve
 from supervisors import count_children
 from tests.transports.http_fixture import (
     ACCEPT_BOTH,
+    CLOSE_WAIT,
+    IDLE,
     LATEST,
+    PARTIAL_HEAD,
     WAIT,
     RawClient,
     body_parts,
+    closed_by_server,
+    idle_connection,
     initialize_message,
     make_server,
     parse_sse,
     post_head,
+    read_answer,
     slow_post,
     sse_events,
+    trickle_head,
     until,
 )
 from tests.transports.http_fixture import (
@@ -1708,6 +1715,170 @@ def test_body_timeout_defaults_to_30_seconds_and_none_disables_it() -> None:
     assert HttpOptions().body_timeout == 30.0
     assert HttpOptions(body_timeout=None).body_timeout is None
     assert HttpOptions(body_timeout=2).body_timeout == 2
+
+
+# -- connections that sit idle (idle_connection_timeout) -----------------------------------------
+
+
+def idle_server(name: str, timeout: float = IDLE) -> HttpServer:
+    """A server whose idle connections are closed after `timeout` seconds; no SSE comments
+    (keepalive=None), so a quiet stream is quiet on the wire."""
+    srv = make_server(name)
+
+    @srv.tool
+    async def log_then_wait(seconds: float, ctx: Context) -> str:
+        """Log (the POST's answer becomes an SSE stream), then sleep `seconds`."""
+        await ctx.info("waiting")
+        await asyncio.sleep(seconds)
+        return "waited"
+
+    return serve(srv, port=0, idle_connection_timeout=timeout, keepalive=None)
+
+
+@pytest.mark.parametrize("sent", [b"", PARTIAL_HEAD], ids=["nothing", "part-of-a-head"])
+def test_a_connection_without_a_request_is_closed_after_idle_connection_timeout(
+    sent: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A client that connects and sends nothing, or the start of a request head and then
+    # nothing (slowloris on the headers): closed after the timeout (aiohttp's default would
+    # hold it an hour), its handler gone, nothing logged as an error; the server serves on.
+    running = idle_server("idle-nothing")
+    try:
+        with caplog.at_level(logging.ERROR), idle_connection(running.port, sent) as sock:
+            waited = closed_by_server(sock)
+            handlers_done(running)
+        assert waited >= IDLE * 0.8, waited  # the timeout, not at once
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        session = raw_session(running)
+        status, _, answer = raw_request(running, "POST", PING, session)
+        assert (status, json.loads(answer)["result"]) == (200, {})
+    finally:
+        running.stop()
+
+
+def test_a_request_head_that_trickles_in_is_cut_at_the_timeout() -> None:
+    # A head sent a byte at a time and never ended: the clock runs from the connection's
+    # opening, not from its last byte, so the bytes coming do not keep it open.
+    running = idle_server("idle-trickle")
+    try:
+        path = running.transport.options.path
+        assert trickle_head(running.port, path, pause=0.02, limit=CLOSE_WAIT) < CLOSE_WAIT
+        handlers_done(running)
+    finally:
+        running.stop()
+
+
+def test_a_keep_alive_connection_is_kept_while_used_and_closed_once_idle() -> None:
+    # Requests on one connection, each sent before the timeout since the last answer though
+    # together longer than it: all served (the clock restarts after every response). Then
+    # nothing more: closed a timeout after the last answer.
+    timeout = 1.0
+    running = idle_server("idle-keep-alive", timeout)
+    try:
+        session = raw_session(running)
+        path = running.transport.options.path
+        head = post_head(running.port, path, session, chunked=False, length=len(PING))
+        with idle_connection(running.port) as sock:
+            sock.settimeout(WAIT)
+            started = time.monotonic()
+            for _ in range(3):
+                time.sleep(timeout * 0.4)
+                sock.sendall(head + PING)
+                status, headers, body, extra = read_answer(sock)
+                assert (status, json.loads(body)["result"], extra) == (200, {}, b"")
+                assert headers.get("connection", "").lower() != "close"
+            assert time.monotonic() - started > timeout  # longer than the timeout in all
+            assert closed_by_server(sock) >= timeout * 0.8
+        handlers_done(running)
+    finally:
+        running.stop()
+
+
+@pytest.mark.parametrize("request_kind", ["json-post", "sse-post", "get-stream"])
+def test_a_request_in_progress_is_not_cut_by_idle_connection_timeout(request_kind: str) -> None:
+    # A POST whose call runs three timeouts with nothing written until its JSON answer, a POST
+    # whose SSE stream is quiet as long after its first event, the GET stream quiet as long
+    # and then given a notification: none is cut. (A POST's connection is closed once idle
+    # after its answer.)
+    running = idle_server("idle-busy")
+    try:
+        session = raw_session(running)
+        if request_kind == "get-stream":
+
+            async def test(http: aiohttp.ClientSession) -> None:
+                client = RawClient(http, running.url, session_id=session["Mcp-Session-Id"])
+                headers = client.headers(Accept="text/event-stream")
+                async with http.get(running.url, headers=headers) as response:
+                    assert response.status == 200
+                    await asyncio.sleep(3 * IDLE)  # the stream open, nothing on it
+                    assert await client.result("tools/call", {"name": "announce"})
+                    message = await asyncio.wait_for(sse_events(response).__anext__(), WAIT)
+                    assert message["method"] == "notifications/tools/list_changed"
+
+            run(test)
+            return
+        tool, kind, result = {
+            "json-post": ("slow", "application/json", "slept"),
+            "sse-post": ("log_then_wait", "text/event-stream", "waited"),
+        }[request_kind]
+        call = {"name": tool, "arguments": {"seconds": 3 * IDLE}}
+        body = json.dumps({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": call})
+        connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=WAIT)
+        try:
+            started = time.monotonic()
+            connection.request("POST", running.transport.options.path, body, session)
+            response = connection.getresponse()
+            answer = response.read().decode()
+            assert time.monotonic() - started >= 3 * IDLE * 0.8  # it did run that long
+            assert response.status == 200, answer
+            assert response.getheader("Content-Type", "").startswith(kind)
+            messages = parse_sse(answer) if kind == "text/event-stream" else [json.loads(answer)]
+            if kind == "text/event-stream":
+                assert messages[0]["method"] == "notifications/message"  # then quiet
+            assert messages[-1]["result"]["structuredContent"] == {"result": result}
+            assert connection.sock is not None  # kept alive after the answer...
+            assert closed_by_server(connection.sock) >= IDLE * 0.8  # ...until idle
+        finally:
+            connection.close()
+    finally:
+        running.stop()
+
+
+def test_idle_connection_timeout_reaches_aiohttp_as_keepalive_timeout() -> None:
+    # The option is the keep-alive timeout of every connection's handler; None leaves
+    # aiohttp's own (3630 s).
+    for option, expected in ((None, 3630), (2.5, 2.5)):
+        running = serve(make_server("idle-opts"), port=0, idle_connection_timeout=option)
+        try:
+            assert running.transport.options.idle_connection_timeout == option
+            with idle_connection(running.port):
+                listener = running._runner.server
+                assert listener is not None
+                deadline = time.monotonic() + WAIT
+                while not listener.connections and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert [c.keepalive_timeout for c in listener.connections] == [expected]
+        finally:
+            running.stop()
+
+
+@pytest.mark.parametrize("value", [0, -1, 0.0, float("nan"), float("inf"), "75", True], ids=repr)
+def test_idle_connection_timeout_is_checked(value: Any) -> None:
+    message = "idle_connection_timeout must be a number of seconds > 0"
+    with pytest.raises(ValueError, match=message):
+        HttpOptions(idle_connection_timeout=value)
+    with pytest.raises(ValueError, match=message):
+        serve(make_server("opts"), port=0, idle_connection_timeout=value)
+
+
+def test_idle_connection_timeout_defaults_to_75_seconds_and_is_not_http_apps() -> None:
+    assert HttpOptions().idle_connection_timeout == 75.0
+    assert HttpOptions(idle_connection_timeout=None).idle_connection_timeout is None
+    assert HttpOptions(idle_connection_timeout=2).idle_connection_timeout == 2
+    # An application's connections are its runner's: the option would not apply, so it is
+    # refused, naming what does.
+    with pytest.raises(TypeError, match="keepalive_timeout"):
+        http_app(make_server("opts"), idle_connection_timeout=5)
 
 
 JSON = st.recursive(

@@ -46,12 +46,16 @@ from fastestmcp.transports.sse_legacy import (
     sse_app,
 )
 from tests.transports.http_fixture import (
+    IDLE,
     LATEST,
     WAIT,
     body_parts,
+    closed_by_server,
+    idle_connection,
     initialize_message,
     make_server,
     post_head,
+    read_answer,
     slow_post,
 )
 from tests.transports.test_http_sdk import (
@@ -460,6 +464,89 @@ def test_a_post_body_that_trickles_in_within_body_timeout_is_served(chunked: boo
         run(test)
 
 
+@pytest.mark.parametrize("streamable_http", [True, False], ids=["with-http", "sse-only"])
+@pytest.mark.parametrize("sent", ["nothing", "part-of-a-head"])
+def test_a_connection_without_a_request_is_closed_after_idle_connection_timeout(
+    sent: str, streamable_http: bool
+) -> None:
+    # Connected and silent, or the start of a head and then nothing: closed after the
+    # timeout (aiohttp's default would hold it an hour); the server serves on.
+    head = b"POST /messages HTTP/1.1\r\nHost: 127.0.0.1\r\n" if sent != "nothing" else b""
+    with serve_sse(
+        make_server("sse-idle"),
+        port=0,
+        streamable_http=streamable_http,
+        idle_connection_timeout=IDLE,
+    ) as running:
+        with idle_connection(running.port, head) as sock:
+            assert closed_by_server(sock) >= IDLE * 0.8
+        listener = running._runner.server
+        assert listener is not None
+        deadline = time.monotonic() + WAIT
+        while listener.connections and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not listener.connections, "a handler is still running"
+
+        async def test(http: aiohttp.ClientSession) -> None:
+            async with legacy(http, running.url) as client:
+                assert await client.result("ping") == {}
+
+        run(test)
+
+
+def test_the_sse_stream_outlives_idle_connection_timeout_and_a_used_post_connection_not() -> None:
+    # The GET stream is a request in progress: quiet for several timeouts (no keepalive
+    # comments), it is not cut and still carries the answers. A POST connection kept alive
+    # after its 202 is closed a timeout later.
+    async def test(http: aiohttp.ClientSession) -> None:
+        async with legacy(http, running.url) as client:
+            head = post_head(
+                running.port, client.endpoint, JSON_POST, chunked=False, length=len(PING)
+            )
+
+            def post_then_idle() -> tuple[int, bytes, float]:
+                with idle_connection(running.port, head + PING) as sock:
+                    sock.settimeout(WAIT)
+                    status, headers, body, extra = read_answer(sock)
+                    assert headers.get("connection", "").lower() != "close"
+                    assert extra == b""
+                    return status, body, closed_by_server(sock)
+
+            status, body, waited = await asyncio.to_thread(post_then_idle)
+            assert (status, body) == (202, b"Accepted")
+            assert waited >= IDLE * 0.8
+            assert await client.message() == {"jsonrpc": "2.0", "id": 7, "result": {}}
+            await asyncio.sleep(3 * IDLE)  # the stream open, nothing on it
+            assert await client.result("ping") == {}
+
+    with serve_sse(
+        make_server("sse-idle-stream"), port=0, idle_connection_timeout=IDLE, keepalive=None
+    ) as running:
+        run(test)
+
+
+@pytest.mark.parametrize("streamable_http", [True, False], ids=["with-http", "sse-only"])
+def test_idle_connection_timeout_reaches_aiohttp_as_keepalive_timeout(
+    streamable_http: bool,
+) -> None:
+    for option, expected in ((None, 3630), (2.5, 2.5)):
+        with (
+            serve_sse(
+                make_server("sse-idle-opts"),
+                port=0,
+                streamable_http=streamable_http,
+                idle_connection_timeout=option,
+            ) as running,
+            idle_connection(running.port),
+        ):
+            listener = running._runner.server
+            assert listener is not None
+            deadline = time.monotonic() + WAIT
+            while not listener.connections and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert [c.keepalive_timeout for c in listener.connections] == [expected]
+
+
 def test_closing_the_stream_ends_the_session_and_deletes_its_state(server: SseServer) -> None:
     async def test(http: aiohttp.ClientSession) -> None:
         async with legacy(http, server.url) as client:
@@ -571,6 +658,28 @@ def test_options_are_checked() -> None:
                 sse_app(make_server("opts"), streamable_http=streamable_http, body_timeout=bad)
     with pytest.raises(ValueError, match="unknown transport 'carrier-pigeon'"):
         run_transport(make_server("opts"), "carrier-pigeon")
+
+
+def test_idle_connection_timeout_is_checked() -> None:
+    assert SseOptions().idle_connection_timeout == 75.0
+    assert SseOptions(idle_connection_timeout=None).idle_connection_timeout is None
+    message = "idle_connection_timeout must be a number of seconds > 0"
+    bad_values: tuple[Any, ...] = (0, -0.5, "75", True, float("nan"), float("inf"))
+    for bad in bad_values:
+        with pytest.raises(ValueError, match=message):
+            SseOptions(idle_connection_timeout=bad)
+        for streamable_http in (True, False):
+            with pytest.raises(ValueError, match=message):
+                serve_sse(
+                    make_server("opts"),
+                    port=0,
+                    streamable_http=streamable_http,
+                    idle_connection_timeout=bad,
+                )
+    # An application's connections are its runner's: refused, naming what bounds them.
+    for streamable_http in (True, False):
+        with pytest.raises(TypeError, match="keepalive_timeout"):
+            sse_app(make_server("opts"), streamable_http=streamable_http, idle_connection_timeout=5)
 
 
 # -- the official SDK's legacy client --------------------------------------------------------------
