@@ -39,6 +39,17 @@ async def until(condition: Callable[[], object]) -> bool:
     return bool(condition())
 
 
+def connection_timeouts(running: Any) -> list[float]:
+    """The idle (keep-alive) timeout of each connection of a running server, once it has one
+    (blocking: polls for `WAIT` seconds at most)."""
+    listener = running._runner.server
+    assert listener is not None
+    deadline = time.monotonic() + WAIT
+    while not listener.connections and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return [c.keepalive_timeout for c in listener.connections]
+
+
 LATEST = "2025-11-25"
 ACCEPT_BOTH = "application/json, text/event-stream"
 

@@ -47,6 +47,7 @@ from tests.transports.http_fixture import (
     RawClient,
     body_parts,
     closed_by_server,
+    connection_timeouts,
     idle_connection,
     initialize_message,
     make_server,
@@ -1852,12 +1853,7 @@ def test_idle_connection_timeout_reaches_aiohttp_as_keepalive_timeout() -> None:
         try:
             assert running.transport.options.idle_connection_timeout == option
             with idle_connection(running.port):
-                listener = running._runner.server
-                assert listener is not None
-                deadline = time.monotonic() + WAIT
-                while not listener.connections and time.monotonic() < deadline:
-                    time.sleep(0.01)
-                assert [c.keepalive_timeout for c in listener.connections] == [expected]
+                assert connection_timeouts(running) == [expected]
         finally:
             running.stop()
 

@@ -51,6 +51,7 @@ from tests.transports.http_fixture import (
     WAIT,
     body_parts,
     closed_by_server,
+    connection_timeouts,
     idle_connection,
     initialize_message,
     make_server,
@@ -539,12 +540,7 @@ def test_idle_connection_timeout_reaches_aiohttp_as_keepalive_timeout(
             ) as running,
             idle_connection(running.port),
         ):
-            listener = running._runner.server
-            assert listener is not None
-            deadline = time.monotonic() + WAIT
-            while not listener.connections and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert [c.keepalive_timeout for c in listener.connections] == [expected]
+            assert connection_timeouts(running) == [expected]
 
 
 def test_closing_the_stream_ends_the_session_and_deletes_its_state(server: SseServer) -> None:
