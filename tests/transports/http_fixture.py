@@ -50,6 +50,17 @@ def connection_timeouts(running: Any) -> list[float]:
     return [c.keepalive_timeout for c in listener.connections]
 
 
+def handlers_done(running: Any) -> None:
+    """Wait (bounded) until a running server's listener has no connection left: every
+    handler has ended."""
+    listener = running._runner.server
+    assert listener is not None
+    deadline = time.monotonic() + WAIT
+    while listener.connections and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not listener.connections, "a handler is still running"
+
+
 LATEST = "2025-11-25"
 ACCEPT_BOTH = "application/json, text/event-stream"
 

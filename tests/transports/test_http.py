@@ -48,6 +48,7 @@ from tests.transports.http_fixture import (
     body_parts,
     closed_by_server,
     connection_timeouts,
+    handlers_done,
     idle_connection,
     initialize_message,
     make_server,
@@ -1554,16 +1555,6 @@ def abandon(server: HttpServer, method: str, head: Mapping[str, str], body: byte
         lines = [f"{method} {server.transport.options.path} HTTP/1.1"]
         lines += [f"{name}: {value}" for name, value in head.items()]
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-
-
-def handlers_done(server: HttpServer) -> None:
-    """Wait (bounded) until the listener has no connection left: every handler has ended."""
-    listener = server._runner.server
-    assert listener is not None
-    deadline = time.monotonic() + WAIT
-    while listener.connections and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not listener.connections, "a handler is still running"
 
 
 def test_a_client_that_goes_away_mid_request_logs_no_error(

@@ -52,6 +52,7 @@ from tests.transports.http_fixture import (
     body_parts,
     closed_by_server,
     connection_timeouts,
+    handlers_done,
     idle_connection,
     initialize_message,
     make_server,
@@ -481,12 +482,7 @@ def test_a_connection_without_a_request_is_closed_after_idle_connection_timeout(
     ) as running:
         with idle_connection(running.port, head) as sock:
             assert closed_by_server(sock) >= IDLE * 0.8
-        listener = running._runner.server
-        assert listener is not None
-        deadline = time.monotonic() + WAIT
-        while listener.connections and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert not listener.connections, "a handler is still running"
+        handlers_done(running)
 
         async def test(http: aiohttp.ClientSession) -> None:
             async with legacy(http, running.url) as client:
