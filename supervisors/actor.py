@@ -46,6 +46,7 @@ from pykka.messages import ProxyCall, ProxyGetAttr, ProxySetAttr, _ActorStop
 
 from supervisors._future import TIMED_OUT, AsyncioReply, LoopFuture, fail, timeouts_of
 from supervisors._process import Monitor, Process, process_of
+from supervisors.eager import raise_in_task, resume_in_task
 from supervisors.exits import KILLED, NORMAL, ActorCrashedError, Down, ExitReason
 
 if TYPE_CHECKING:
@@ -779,8 +780,8 @@ class LoopActor(pykka.Actor, Process):
         except StopIteration:
             return None
         except BaseException as exc:  # the task would have died with it: so does the actor
-            return self.start_task(_started(_raise(exc)), name=name)
-        return self.start_task(_started(_resume(coro, waiting)), name=name)
+            return self.start_task(raise_in_task(exc), name=name)
+        return self.start_task(resume_in_task(coro, waiting), name=name)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         tasks = self._tasks
@@ -818,56 +819,3 @@ class LoopActor(pykka.Actor, Process):
 
     def unlink(self, ref: pykka.ActorRef[Any]) -> None:
         self._sv_runtime.unlink(self._actor_ref, ref)
-
-
-@types.coroutine
-def _raise(exc: BaseException) -> Any:
-    """Raise `exc`, what a coroutine raised in its eager first step, inside the task this
-    wraps (see `LoopActor.start_task_eagerly`; started by `_started`), so that the actor
-    crashes as it would have had the task run the step: also when the task is cancelled
-    before its first step (the exception came first)."""
-    try:
-        yield  # `_started` starts it to here; the task's first step goes on from it
-    except GeneratorExit:  # closed without ever running (its loop closed): nothing to crash
-        raise
-    except BaseException:  # cancelled before that step
-        pass
-    raise exc
-
-
-@types.coroutine
-def _resume(coro: Coroutine[Any, Any, None], waiting: Any) -> Any:
-    """Continue a coroutine whose first step ran outside any task, inside the task this
-    wraps (see `LoopActor.start_task_eagerly`; started by `_started`).
-
-    `waiting` is what the first step yielded (the future the coroutine awaits): yielded on
-    to the task, which resumes here once it is done. An exception the task throws meanwhile
-    (a cancellation) goes into the coroutine, as the task would have thrown it; after that
-    the coroutine is driven by `yield from`, like any awaited coroutine.
-    """
-    try:
-        yield  # `_started` starts it to here; the task's first step goes on from it
-    except BaseException as exc:  # cancelled before that step
-        try:
-            waiting = coro.throw(exc)
-        except StopIteration as stop:
-            return stop.value
-    while True:
-        try:
-            yield waiting
-        except BaseException as exc:
-            try:
-                waiting = coro.throw(exc)
-            except StopIteration as stop:
-                return stop.value
-            continue
-        return (yield from coro)
-
-
-def _started(wrapper: Any) -> Any:
-    """`wrapper` (`_resume`, `_raise`), started up to its first bare `yield`: a generator that
-    has not started cannot catch what is thrown into it, so a task cancelled before its first
-    step would end without the wrapper running at all (a suspended coroutine left for the
-    garbage collector to close; an exception of the first step lost)."""
-    wrapper.send(None)
-    return wrapper
