@@ -55,6 +55,7 @@ from fastestmcp.transports.base import HttpRequestInfo, RequestId
 __all__ = [
     "LOOPBACK_NAMES",
     "OriginPolicy",
+    "body_timed_out",
     "check_body_timeout",
     "check_idle_connection_timeout",
     "error_body",
@@ -362,7 +363,7 @@ async def _read_slowly(
         async with asyncio.timeout(timeout):
             return await _read_rest(request, length, limit)
     except TimeoutError:
-        return await _body_timed_out(request, timeout)
+        return await _answer_body_timeout(request, timeout)
 
 
 async def _read_rest(
@@ -380,11 +381,8 @@ async def _read_rest(
     return b"".join(chunks)
 
 
-async def _body_timed_out(request: web.BaseRequest, timeout: float) -> web.Response:
-    """Answer 408 and close the connection: the rest of the body is never read. (A response
-    returned with `Connection: close` alone would have aiohttp read on and discard the rest
-    for up to its lingering time, holding the connection; so the answer is sent here and
-    the connection closed once it is written.)"""
+def body_timed_out(timeout: float) -> web.Response:
+    """The 408 of a body that did not arrive within `timeout` seconds, `Connection: close`."""
     response = refuse(
         408,
         InvalidRequest(
@@ -392,7 +390,16 @@ async def _body_timed_out(request: web.BaseRequest, timeout: float) -> web.Respo
             "(body_timeout); send the whole body without pausing, on a new connection"
         ),
     )
-    response.force_close()  # `Connection: close`
+    response.force_close()
+    return response
+
+
+async def _answer_body_timeout(request: web.BaseRequest, timeout: float) -> web.Response:
+    """Answer 408 and close the connection: the rest of the body is never read. (A response
+    returned with `Connection: close` alone would have aiohttp read on and discard the rest
+    for up to its lingering time, holding the connection; so the answer is sent here and
+    the connection closed once it is written.)"""
+    response = body_timed_out(timeout)
     with contextlib.suppress(ConnectionError):
         await response.prepare(request)
         await response.write_eof()
@@ -482,13 +489,16 @@ async def listen_handler(
     *,
     idle_timeout: float | None,
     on_shutdown: Callable[[], None],
+    server_class: Callable[..., web.Server] = web.Server,
 ) -> tuple[web.BaseRunner, int]:
     """Serve every request with `handler` on aiohttp's low-level server (no application:
     see `one_path`), closing connections idle for `idle_timeout` seconds (see
     `_connection_options`). `on_shutdown` runs where an application's `on_shutdown` would:
     when the runner is cleaned up, after the listener stopped, before the open connections
-    are waited for. (Its runner, the bound port.)"""
-    server = web.Server(handler, **_connection_options(idle_timeout))
+    are waited for. `server_class` makes the server (`web.Server`, or the fast lane's: see
+    `_fast_lane`) from `handler` and aiohttp's connection options. (Its runner, the bound
+    port.)"""
+    server = server_class(handler, **_connection_options(idle_timeout))
     runner = _HandlerRunner(server, on_shutdown)
     return runner, await _start(runner, host, port)
 

@@ -81,6 +81,7 @@ from aiohttp import web
 from fastestmcp.protocol import jsonrpc, versions
 from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
+from fastestmcp.transports._fast_lane import LANE_SUPPORTED, FastLane, LaneServer
 from fastestmcp.transports._http_common import (
     OriginPolicy,
     check_body_timeout,
@@ -182,6 +183,11 @@ class HttpOptions:
             answers only its creator (404 for anyone else); with the server option
             `principal_state=True` a 2026-07-28 request gets its principal's session state;
             handlers see it as `ctx.principal`.
+        fast_lane: `serve` only: serve the usual POST (a plain `POST` to `path` with a
+            Content-Length body, HTTP/1.1) on a lean path of its own instead of aiohttp's
+            request machinery (about a quarter fewer instructions per call); any other
+            request is aiohttp's as before. False: every request is aiohttp's. An `http_app`
+            is served by your runner, always aiohttp's.
     """
 
     path: str = DEFAULT_PATH
@@ -203,6 +209,7 @@ class HttpOptions:
     ended_stream_grace: float = 60.0
     close_sse_after: float | None = None
     principal: Callable[[HttpRequestInfo], str | None] | None = None
+    fast_lane: bool = True
 
     def __post_init__(self) -> None:
         if not self.path.startswith("/"):
@@ -1383,19 +1390,35 @@ def serve(
     try:
         # A standalone server has one path: aiohttp's low-level server, no application (see
         # `one_path`); `http_app` is the application, for mounting in one of your own.
-        standalone = one_path(transport.options.path, transport.handle_request)
+        options_ = transport.options
+        standalone = one_path(options_.path, transport.handle_request)
         listening = listen_handler(
             standalone,
             host,
             port,
-            idle_timeout=transport.options.idle_connection_timeout,
+            idle_timeout=options_.idle_connection_timeout,
             on_shutdown=transport.shutdown,
+            server_class=_server_class(transport),
         )
         runner, bound = handle.runtime.run_coroutine(listening).result(30)
     except BaseException:
         handle.stop()
         raise
     return HttpServer(handle, transport, runner, host, bound)
+
+
+def _server_class(transport: StreamableHttpTransport) -> Callable[..., web.Server]:
+    """aiohttp's low-level server, or the fast lane's (`HttpOptions.fast_lane`)."""
+    options = transport.options
+    if not (options.fast_lane and LANE_SUPPORTED):
+        return web.Server
+    lane = FastLane(  # the lane serves only POSTs to `path` without Expect: no `one_path`
+        path=options.path,
+        handler=transport.handle_request,
+        max_body_size=options.max_body_size,
+        body_timeout=options.body_timeout,
+    )
+    return functools.partial(LaneServer, lane=lane)
 
 
 def run_http(

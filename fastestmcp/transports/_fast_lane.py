@@ -1,0 +1,570 @@
+# The HTTP fast lane: the usual MCP POST served without aiohttp's per-request machinery.
+#
+# Why: measured with callgrind (docs/performance.md, "Under the floor"), aiohttp's low-level
+# server spends about 229 k instructions on a request whose answer is canned; a plain asyncio
+# protocol around the same parser, about 72 k. The difference is the request object, its URL,
+# the stream writer, a task per request, the wake-ups of the connection's `start()` loop, the
+# response's header machinery: about 40 % of a whole `tools/call` of ours.
+#
+# What: each connection of a standalone streamable HTTP server (`serve()`) starts in the lane,
+# a plain asyncio protocol that splits request heads itself. A request it finds unambiguous is
+# served once its body is in hand:
+#   `POST <the MCP path>[?query] HTTP/1.1`, every header a token name with a visible-ASCII
+#   value, no header twice, one decimal Content-Length within `max_body_size`, no
+#   Transfer-Encoding, Expect, Upgrade or Content-Encoding, Connection absent or keep-alive.
+# The transport's handler runs on a small request object (`LaneRequest`), its first step
+# outside any task (`supervisors.eager`): a call answered at once (most) costs no task, and
+# its plain response goes out in one write. Anything else (another method or path, a chunked
+# or compressed body, a head aiohttp must judge, HTTP/1.0, an oversized head or body) hands the
+# connection to aiohttp for good, at a message boundary, with every byte received so far:
+# aiohttp's own protocol then serves it exactly as it serves a connection that never was in
+# the lane (its parser's errors and limits, 404, 413, GET streams, DELETE, lingering).
+#
+# What the lane keeps of aiohttp's connection semantics:
+# - `idle_connection_timeout`: a connection with no request in progress (before its first,
+#   between two, or with a partial head) is closed once it has been idle that long;
+# - `body_timeout`: a head whose body stalls is answered 408 and its connection closed;
+# - pipelined requests are answered in order; a client pipelining far ahead is paused;
+# - SSE answers go through aiohttp's `StreamResponse` and `StreamWriter` (flow control and
+#   chunked framing as before): the lane's protocol is an aiohttp `BaseProtocol`;
+# - a handler is not cancelled when its client leaves (the transport looks, as under aiohttp);
+# - on shutdown idle connections close at once, requests in flight are waited for (up to the
+#   runner's timeout) and then cancelled.
+# `HttpOptions.fast_lane=False` turns the lane off; it is off too on an aiohttp whose internals
+# differ from what it relies on (`lane_supported`).
+
+"""The HTTP fast lane for `serve()` (not a public API; see the module comment)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import re
+import time
+from dataclasses import dataclass
+from email.utils import formatdate
+from typing import Any, Final, cast
+from urllib.parse import parse_qsl
+
+import structlog
+from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
+
+from fastestmcp.protocol.errors import InternalError
+from fastestmcp.transports._http_common import Handler, body_timed_out, refuse
+from supervisors.eager import resume_in_task
+
+try:  # what the lane uses of aiohttp beyond its public web API (see `lane_supported`)
+    from aiohttp.base_protocol import BaseProtocol
+    from aiohttp.http import SERVER_SOFTWARE, HttpVersion11
+    from aiohttp.http_writer import StreamWriter
+    from aiohttp.tcp_helpers import tcp_keepalive
+
+    _IMPORTED = True
+except ImportError:  # pragma: no cover - an aiohttp laid out otherwise: no lane
+    BaseProtocol = asyncio.Protocol  # type: ignore[misc,assignment]
+    _IMPORTED = False
+
+__all__ = ["FastLane", "LaneServer", "lane_supported"]
+
+log = structlog.get_logger("fastestmcp.transports")
+
+#: The longest head the lane waits for; a longer one goes to aiohttp (whose limits judge it).
+MAX_HEAD: Final = 16 * 1024
+#: Bytes a client may send ahead (pipelined) while its connection's request runs: more pauses
+#: reading until the lane catches up.
+MAX_AHEAD: Final = 256 * 1024
+#: aiohttp's own keep-alive timeout, what `idle_timeout=None` means (see `_http_common`).
+AIOHTTP_IDLE_TIMEOUT: Final = 3630.0
+
+_HEAD_END: Final = b"\r\n\r\n"
+_REQUEST_LINE: Final = re.compile(rb"POST (/[!-~]*) HTTP/1\.1")
+# Header fields, each `token ":" visible-ASCII-or-blank CRLF` (no obs-fold, no obs-text).
+_FIELDS: Final = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t !-~]*\r\n)*")
+# Headers whose message the lane leaves to aiohttp (framing, continuation, upgrade, coding).
+_LEFT_TO_AIOHTTP: Final = frozenset({"transfer-encoding", "expect", "upgrade", "content-encoding"})
+_NO_BODY_STATUSES: Final = frozenset({204, 304})
+
+
+def lane_supported() -> bool:
+    """Whether this aiohttp has what the lane relies on beyond its public web API: the
+    protocol base class with write flow control, the stream writer, and the two request
+    hooks `StreamResponse.prepare` calls (`_payload_writer`, `_prepare_hook`)."""
+    return (
+        _IMPORTED
+        and callable(getattr(BaseProtocol, "_drain_helper", None))
+        and hasattr(BaseProtocol, "writing_paused")
+        and callable(getattr(web.BaseRequest, "_prepare_hook", None))
+        and "_payload_writer" in getattr(web.BaseRequest, "ATTRS", ())
+        and callable(getattr(web.Server, "pre_shutdown", None))
+    )
+
+
+LANE_SUPPORTED: Final = lane_supported()
+
+
+@dataclass(frozen=True, slots=True)
+class FastLane:
+    """What the lane serves: POSTs to `path` with bodies up to `max_body_size` bytes, which
+    arrive within `body_timeout` seconds (None: no limit) of their heads, by `handler`."""
+
+    path: str
+    handler: Handler
+    max_body_size: int
+    body_timeout: float | None
+
+
+# -- the request a handler sees ------------------------------------------------------------------
+
+
+class _Body:
+    """`request.content` of a lane request: its body, all of it already in hand."""
+
+    __slots__ = ("_body",)
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def is_eof(self) -> bool:
+        return True
+
+    def read_nowait(self, n: int = -1) -> bytes:
+        body, self._body = self._body, b""
+        return body
+
+
+class LaneRequest:
+    """What the HTTP transports use of an aiohttp request, for a request in the lane."""
+
+    __slots__ = ("_conn", "_query", "_query_string", "_writer", "content", "headers", "path")
+
+    method: Final = "POST"
+    version: Final = HttpVersion11 if _IMPORTED else (1, 1)
+    keep_alive: Final = True
+
+    def __init__(
+        self,
+        conn: LaneConnection,
+        path: str,
+        query_string: str,
+        headers: CIMultiDictProxy[str],
+        body: bytes,
+    ) -> None:
+        self._conn = conn
+        self.path = path
+        self._query_string = query_string
+        self._query: MultiDictProxy[str] | None = None
+        self._writer: StreamWriter | None = None
+        self.headers = headers
+        self.content = _Body(body)
+
+    @property
+    def content_length(self) -> int:
+        return len(self.content._body)
+
+    @property
+    def transport(self) -> asyncio.Transport | None:
+        return self._conn.transport
+
+    @property
+    def protocol(self) -> LaneConnection:
+        return self._conn
+
+    @property
+    def query(self) -> MultiDictProxy[str]:
+        query = self._query
+        if query is None:
+            pairs = parse_qsl(self._query_string, keep_blank_values=True)
+            query = self._query = MultiDictProxy(MultiDict(pairs))
+        return query
+
+    @property
+    def _payload_writer(self) -> StreamWriter:  # what `StreamResponse.prepare` writes with
+        writer = self._writer
+        if writer is None:
+            writer = self._writer = StreamWriter(self._conn, self._conn._loop)
+        return writer
+
+    writer = _payload_writer
+
+    async def _prepare_hook(self, response: web.StreamResponse) -> None:
+        """An application's `on_response_prepare`: there is none here."""
+
+
+# -- the connection ------------------------------------------------------------------------------
+
+
+class LaneConnection(BaseProtocol):
+    """One client connection in the lane (see the module comment)."""
+
+    __slots__ = (
+        "_body_timer",
+        "_buffer",
+        "_closing",
+        "_handed",
+        "_idle_deadline",
+        "_idle_timer",
+        "_lane",
+        "_pending",
+        "_server",
+        "_task",
+    )
+
+    def __init__(self, server: LaneServer, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop)
+        self._server = server
+        self._lane = server.lane
+        self._buffer: bytes | bytearray = b""
+        self._task: asyncio.Task[None] | None = None
+        self._pending = False  # a head is in, its body not all yet
+        self._closing = False  # the server is shutting down
+        self._handed = False  # the connection left for aiohttp's protocol
+        self._idle_deadline = 0.0
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._body_timer: asyncio.TimerHandle | None = None
+
+    @property
+    def keepalive_timeout(self) -> float:
+        """The idle timeout (as aiohttp's protocols name it)."""
+        return self._server.idle_timeout
+
+    # asyncio's protocol callbacks
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # TCP_NODELAY
+        tcp_keepalive(cast(asyncio.Transport, transport))
+        self._server.lanes.add(self)
+        self._arm_idle()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        super().connection_lost(exc)  # wakes a writer waiting to drain
+        self._server.lanes.discard(self)
+        self._buffer = b""
+        self._cancel_timers()
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
+            return
+        buffer = self._buffer
+        if not buffer:
+            self._buffer = data
+        else:
+            if isinstance(buffer, bytes):
+                buffer = self._buffer = bytearray(buffer)
+            buffer += data
+        if self._task is None:
+            self._advance()
+        elif len(self._buffer) > MAX_AHEAD and self.transport is not None:
+            self.transport.pause_reading()  # resumed when the request ends (`_task_done`)
+
+    def eof_received(self) -> None:
+        """The client shut its side (half-close): answers in flight still go out."""
+
+    # serving
+
+    def _advance(self) -> None:
+        """Serve what the buffer holds, in order, until it needs more bytes, a request
+        suspends (it goes on as a task; `_task_done` comes back here), or the connection
+        leaves the lane."""
+        while self._task is None and self._buffer and self.transport is not None:
+            buffer = self._buffer
+            end = buffer.find(_HEAD_END)
+            if end < 0:
+                if len(buffer) > MAX_HEAD:
+                    self._hand_over()
+                return  # the rest of the head is to come; the idle timer bounds the wait
+            head = self._parse_head(buffer, end)
+            if head is None:
+                self._hand_over()
+                return
+            path, query, headers, length = head
+            start = end + 4
+            stop = start + length
+            if len(buffer) < stop:
+                self._await_body()
+                return
+            if self._pending:
+                self._pending = False
+                if self._body_timer is not None:
+                    self._body_timer.cancel()
+                    self._body_timer = None
+            body = bytes(buffer[start:stop])
+            self._buffer = buffer[stop:] if len(buffer) > stop else b""
+            self._run(LaneRequest(self, path, query, headers, body))
+        if self._task is None and not self._buffer and self._closing:
+            self._close()
+
+    def _parse_head(
+        self, buffer: bytes | bytearray, end: int
+    ) -> tuple[str, str, CIMultiDictProxy[str], int] | None:
+        """(path, query string, headers, Content-Length) of a head the lane serves; None
+        for any other (see the module comment)."""
+        line_end = buffer.find(b"\r\n")
+        line = _REQUEST_LINE.fullmatch(buffer, 0, line_end)
+        if line is None or not _FIELDS.fullmatch(buffer, line_end + 2, end + 2):
+            return None
+        target = line.group(1)
+        if b"#" in target:
+            return None
+        path, _, query = target.partition(b"?")
+        lane = self._lane
+        if path != self._server.path_bytes:
+            return None
+        pairs: list[tuple[str, str]] = []
+        if end > line_end:
+            for field in buffer[line_end + 2 : end].decode("ascii").split("\r\n"):
+                name, _, value = field.partition(":")
+                pairs.append((name, value.strip(" \t")))
+        fields = {name.lower(): value for name, value in pairs}
+        if len(fields) != len(pairs) or not _LEFT_TO_AIOHTTP.isdisjoint(fields):
+            return None  # a header twice (which one counts is aiohttp's to judge), or framing
+        connection = fields.get("connection")
+        if connection is not None and connection.lower() != "keep-alive":
+            return None
+        length = fields.get("content-length")
+        if length is None or not length.isdigit() or len(length) > 12:
+            return None
+        size = int(length)
+        if size > lane.max_body_size:
+            return None  # aiohttp answers 413
+        return lane.path, query.decode("ascii"), CIMultiDictProxy(CIMultiDict(pairs)), size
+
+    def _run(self, request: LaneRequest) -> None:
+        """Run the handler's first step now, in a context of its own (as a task of its own
+        would); one that suspends goes on as a task."""
+        context = contextvars.copy_context()
+        coro = self._respond(request)
+        try:
+            waiting = context.run(coro.send, None)
+        except StopIteration:
+            return
+        task = self._loop.create_task(resume_in_task(coro, waiting), context=context)
+        self._task = task
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._task = None
+        if self._handed:
+            return
+        transport = self.transport
+        if transport is not None and not self._closing:
+            transport.resume_reading()
+        if self._buffer:
+            self._advance()
+        elif self._closing:
+            self._close()
+
+    async def _respond(self, request: LaneRequest) -> None:
+        try:
+            response = await self._lane.handler(cast(web.BaseRequest, request))
+        except Exception:
+            # The transports answer their own failures; this is the lane's last guard.
+            log.exception("HTTP request failed", method="POST", path=request.path)
+            response = refuse(500, InternalError("Internal Server Error: see the server's log"))
+            response.force_close()
+        try:
+            keep_alive = await self._write(request, response)
+        except ConnectionError:
+            keep_alive = False
+        if not keep_alive or self._closing:
+            self._close()
+        else:
+            self._arm_idle()
+
+    async def _write(self, request: LaneRequest, response: web.StreamResponse) -> bool:
+        """Send `response` (whole, or the end of a streamed one); whether the connection
+        stays open for the next request."""
+        if not response.prepared:
+            plain = _plain(response)
+            if plain is not None:
+                transport = self.transport
+                if transport is None:
+                    raise ConnectionResetError("Connection lost")
+                transport.write(plain)
+                return response.keep_alive is not False
+            await response.prepare(cast(web.BaseRequest, request))
+        await response.write_eof()  # a no-op for a stream the handler ended
+        return bool(response.keep_alive)
+
+    # timers
+
+    def _arm_idle(self) -> None:
+        """(Re)start the idle time: the connection is closed if it is still without a
+        request in progress `idle_timeout` seconds from now (aiohttp's keep-alive timer)."""
+        loop = self._loop
+        self._idle_deadline = loop.time() + self._server.idle_timeout
+        if self._idle_timer is None:
+            self._idle_timer = loop.call_at(self._idle_deadline, self._idle_check)
+
+    def _idle_check(self) -> None:
+        self._idle_timer = None
+        if self._task is not None or self._pending or self.transport is None:
+            return  # a request in progress: re-armed when its response has gone
+        if self._loop.time() < self._idle_deadline:
+            self._idle_timer = self._loop.call_at(self._idle_deadline, self._idle_check)
+            return
+        self._close()
+
+    def _await_body(self) -> None:
+        """A head is in, its body not yet all: a request in progress, bounded by
+        `body_timeout` from now."""
+        if self._pending:
+            return
+        self._pending = True
+        timeout = self._lane.body_timeout
+        if timeout is not None:
+            self._body_timer = self._loop.call_later(timeout, self._body_timed_out, timeout)
+
+    def _body_timed_out(self, timeout: float) -> None:
+        self._body_timer = None
+        transport = self.transport
+        if transport is not None and self._pending:
+            self._buffer = b""
+            answer = _plain(body_timed_out(timeout))
+            assert answer is not None
+            transport.write(answer)
+            self._close()
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._idle_timer, self._body_timer):
+            if timer is not None:
+                timer.cancel()
+        self._idle_timer = self._body_timer = None
+
+    # leaving
+
+    def _close(self) -> None:
+        """Close the connection once what was written has gone."""
+        transport = self.transport
+        if transport is not None:
+            transport.close()
+
+    def _hand_over(self) -> None:
+        """Leave the lane for good: aiohttp's protocol takes the connection and every byte
+        received so far (a message boundary: nothing of this message was answered)."""
+        transport = self.transport
+        assert transport is not None
+        assert self._task is None
+        data, self._buffer = bytes(self._buffer), b""
+        self._handed = True
+        self._pending = False
+        self._cancel_timers()
+        self._server.lanes.discard(self)
+        transport.resume_reading()
+        self._server.hand_over(transport, data, writing_paused=self._paused)
+        self.transport = None
+
+    def close_when_idle(self) -> None:
+        """The server is stopping: close now if no request is in progress, else after it."""
+        self._closing = True
+        if self._task is None:
+            self._close()
+
+    async def shutdown(self, timeout: float | None) -> None:
+        """The server is stopping: wait up to `timeout` seconds for the request in progress,
+        then cancel it; close the connection."""
+        self._closing = True
+        task = self._task
+        if task is not None:
+            await asyncio.wait((task,), timeout=timeout)
+            if not task.done():
+                task.cancel()
+                await asyncio.wait((task,), timeout=timeout)
+        self._close()
+
+
+class LaneServer(web.Server):
+    """aiohttp's low-level server whose connections start in the lane (see the module
+    comment); the ones that leave it are aiohttp's own `RequestHandler`s."""
+
+    def __init__(self, handler: Handler, *, lane: FastLane, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.lane = lane
+        self.path_bytes = lane.path.encode("utf-8")
+        #: aiohttp's keep-alive timeout, which its own protocols get from `kwargs` too.
+        self.idle_timeout = float(kwargs.get("keepalive_timeout", AIOHTTP_IDLE_TIMEOUT))
+        self.lanes: set[LaneConnection] = set()
+
+    @property
+    def connections(self) -> list[Any]:
+        """Every open connection: aiohttp's protocols and the lane's."""
+        return [*super().connections, *self.lanes]
+
+    def __call__(self) -> LaneConnection:  # type: ignore[override]
+        return LaneConnection(self, self._loop)
+
+    def hand_over(self, transport: asyncio.Transport, data: bytes, *, writing_paused: bool) -> None:
+        """Give `transport` to a new aiohttp protocol, as if it had just connected and sent
+        `data`."""
+        protocol = super().__call__()
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
+        if writing_paused:
+            protocol.pause_writing()
+        if data:
+            protocol.data_received(data)
+
+    def pre_shutdown(self) -> None:
+        super().pre_shutdown()
+        for lane in list(self.lanes):
+            lane.close_when_idle()
+
+    async def shutdown(self, timeout: float | None = None) -> None:
+        lanes = [lane.shutdown(timeout) for lane in list(self.lanes)]
+        await asyncio.gather(super().shutdown(timeout), *lanes)
+        self.lanes.clear()
+
+
+# -- responses -----------------------------------------------------------------------------------
+
+
+def _plain(response: web.StreamResponse) -> bytes | None:
+    """A `web.Response` with a bytes body (or none) and plain headers, serialised as aiohttp
+    would (Content-Length, Date, Server; `Connection: close` when it closes); None for any
+    other (it goes through aiohttp's `prepare`)."""
+    if type(response) is not web.Response or response.chunked or response.compression:
+        return None
+    body = response.body
+    if body is None:
+        body = b""
+    elif type(body) is not bytes:
+        return None
+    status = response.status
+    head = [f"HTTP/1.1 {status} {response.reason}\r\n"]
+    headers = response.headers
+    for name, value in headers.items():
+        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
+            return None  # aiohttp refuses these; let it
+        head.append(f"{name}: {value}\r\n")
+    if "Content-Length" in headers or "Set-Cookie" in headers:
+        return None
+    if status >= 200 and status not in _NO_BODY_STATUSES:
+        head.append(f"Content-Length: {len(body)}\r\n")
+    elif body:
+        return None
+    if "Date" not in headers:
+        head.append(f"Date: {_http_date()}\r\n")
+    if "Server" not in headers:
+        head.append(_SERVER_LINE)
+    if response.keep_alive is False and "Connection" not in headers:
+        head.append("Connection: close\r\n")
+    head.append("\r\n")
+    return "".join(head).encode("utf-8") + body
+
+
+_SERVER_LINE: Final = f"Server: {SERVER_SOFTWARE if _IMPORTED else 'fastestmcp'}\r\n"
+
+
+class _DateCache:
+    """The `Date` header's value, formatted once a second."""
+
+    second = -1
+    value = ""
+
+
+def _http_date() -> str:
+    now = int(time.time())
+    if now != _DateCache.second:
+        _DateCache.value = formatdate(now, usegmt=True)
+        _DateCache.second = now
+    return _DateCache.value

@@ -1,0 +1,365 @@
+"""The HTTP fast lane of `serve()` (`fastestmcp.transports._fast_lane`), on real listeners.
+
+The rest of the HTTP tests run through the lane too (it is on by default); these check what
+is the lane's own: which requests it serves and which it hands to aiohttp, that a connection
+leaves it at a message boundary with nothing lost, pipelining, split writes, SSE answers
+through it, and that it answers byte streams as aiohttp alone does (hypothesis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fastestmcp.protocol import versions
+from fastestmcp.transports._fast_lane import LANE_SUPPORTED, LaneConnection, LaneServer
+from fastestmcp.transports.http import HttpServer, serve
+from tests.transports.http_fixture import (
+    ACCEPT_BOTH,
+    WAIT,
+    RawClient,
+    initialize_message,
+    make_server,
+    run_client,
+    until,
+)
+
+MODERN = versions.V2026_07_28
+
+
+@pytest.fixture
+def running() -> Iterator[HttpServer]:
+    server = serve(make_server("lane"), port=0)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def kinds(running: HttpServer) -> tuple[int, int]:
+    """(connections in the lane, connections aiohttp's protocol serves)."""
+    listener = running._runner.server
+    assert isinstance(listener, LaneServer)
+    lanes = [c for c in listener.connections if isinstance(c, LaneConnection)]
+    return len(lanes), len(listener.connections) - len(lanes)
+
+
+def modern_call(request_id: int, name: str, arguments: dict[str, Any]) -> bytes:
+    meta = {
+        versions.META_PROTOCOL_VERSION: MODERN,
+        versions.META_CLIENT_CAPABILITIES: {},
+    }
+    params = {"name": name, "arguments": arguments, "_meta": meta}
+    message = {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+    return json.dumps(message).encode()
+
+
+def request(
+    body: bytes,
+    *,
+    target: str = "/mcp",
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+    chunked: bool = False,
+) -> bytes:
+    """One raw HTTP/1.1 request carrying `body` (a 2026-07-28 call's headers by default)."""
+    sent = {
+        "Host": "127.0.0.1",
+        "Accept": ACCEPT_BOTH,
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": MODERN,
+        "Mcp-Method": "tools/call",
+        "Mcp-Name": "add",
+    }
+    sent.update(headers or {})
+    lines = [f"{method} {target} HTTP/1.1", *(f"{k}: {v}" for k, v in sent.items())]
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+        body = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n" if body else b"0\r\n\r\n"
+    elif method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def connect(running: HttpServer) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", running.port), timeout=WAIT)
+
+
+def answers(sock: socket.socket, count: int) -> list[tuple[int, str, Any]]:
+    """`count` answers with a Content-Length: (status, content type, the body: decoded when
+    JSON, None when empty); nothing may follow them. The socket's timeout bounds each read."""
+    found = []
+    buffer = b""
+    for _ in range(count):
+        while b"\r\n\r\n" not in buffer:
+            chunk = sock.recv(65536)
+            assert chunk, f"closed before an answer: {buffer!r}"
+            buffer += chunk
+        raw_head, _, buffer = buffer.partition(b"\r\n\r\n")
+        status_line, *lines = raw_head.decode("latin-1").split("\r\n")
+        headers = {n.strip().lower(): v.strip() for n, _, v in (x.partition(":") for x in lines)}
+        length = int(headers.get("content-length", "0"))
+        while len(buffer) < length:
+            chunk = sock.recv(65536)
+            assert chunk, "closed in the middle of an answer"
+            buffer += chunk
+        body, buffer = buffer[:length], buffer[length:]
+        kind = headers.get("content-type", "")
+        decoded = json.loads(body) if body and "json" in kind else (body or None)
+        found.append((int(status_line.split()[1]), kind, decoded))
+    assert buffer == b"", f"more than {count} answers: {buffer!r}"
+    return found
+
+
+def result_of(answer: tuple[int, str, Any]) -> Any:
+    status, _, body = answer
+    assert status == 200, body
+    return body["result"]["structuredContent"]["result"]
+
+
+# -- what the lane serves --------------------------------------------------------------------------
+
+
+def test_the_lane_is_supported_by_the_aiohttp_we_install() -> None:
+    # Without this the lane would silently be off on an aiohttp whose internals moved.
+    assert LANE_SUPPORTED
+
+
+def test_the_usual_session_stays_in_the_lane(running: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = RawClient(http, running.url)
+        await client.initialize()
+        assert await client.result("tools/call", {"name": "add", "arguments": {"a": 2, "b": 3}})
+        assert kinds(running) == (1, 0)
+
+    run_client(test)
+
+
+def test_head_and_body_in_separate_writes_stay_in_the_lane(running: HttpServer) -> None:
+    # As httpx (the official SDK's client) sends them.
+    with connect(running) as sock:
+        for n in range(3):
+            whole = request(modern_call(n, "add", {"a": n, "b": 1}))
+            head, _, body = whole.partition(b"\r\n\r\n")
+            sock.sendall(head + b"\r\n\r\n")
+            time.sleep(0.02)
+            sock.sendall(body[:5])
+            time.sleep(0.02)
+            sock.sendall(body[5:])
+            assert result_of(answers(sock, 1)[0]) == n + 1
+        assert kinds(running) == (1, 0)
+
+
+def test_pipelined_requests_are_answered_in_order(running: HttpServer) -> None:
+    # The second one suspends (an async tool that sleeps): it runs as a task, and the third,
+    # already received, waits for its answer to go out first.
+    stream = b"".join(
+        [
+            request(modern_call(1, "add", {"a": 1, "b": 1})),
+            request(modern_call(2, "slow", {"seconds": 0.05}), headers={"Mcp-Name": "slow"}),
+            request(modern_call(3, "add", {"a": 1, "b": 2})),
+        ]
+    )
+    with connect(running) as sock:
+        sock.sendall(stream)
+        found = answers(sock, 3)
+    assert [body["id"] for _, _, body in found] == [1, 2, 3]
+    assert [result_of(a) for a in found] == [2, "slept", 3]
+
+
+def test_an_sse_answer_goes_through_the_lane(running: HttpServer) -> None:
+    # `chatty` logs before it answers: an SSE stream (chunked), then the next request.
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = RawClient(http, running.url)
+        await client.initialize()
+        await client.call("logging/setLevel", {"level": "debug"})
+        status, kind, messages = await client.call("tools/call", {"name": "chatty"})
+        assert (status, kind) == (200, "text/event-stream")
+        assert messages[0]["method"] == "notifications/message"
+        assert messages[-1]["result"]["structuredContent"]["result"] == "done"
+        assert await client.result("tools/call", {"name": "add", "arguments": {"a": 1, "b": 1}})
+        assert kinds(running) == (1, 0)
+
+    run_client(test)
+
+
+def test_the_handler_sees_the_query_and_headers(running: HttpServer) -> None:
+    body = modern_call(1, "request_info", {})
+    sent = request(body, target="/mcp?who=lane&x=", headers={"X-Test": "yes", "Mcp-Name": "x"})
+    with connect(running) as sock:
+        sock.sendall(sent.replace(b"Mcp-Name: x", b"Mcp-Name: request_info"))
+        status, _, body = answers(sock, 1)[0]
+        assert status == 200, body
+        info = body["result"]["structuredContent"]
+        assert kinds(running) == (1, 0)
+    assert info["query"] == {"who": "lane", "x": ""}
+    assert info["x_test"] == "yes"
+    assert info["path"] == "/mcp"
+
+
+# -- leaving the lane ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        pytest.param(request(modern_call(7, "add", {"a": 3, "b": 4}), chunked=True), id="chunked"),
+        pytest.param(
+            request(modern_call(7, "add", {"a": 3, "b": 4}), headers={"X-Dup": "a"}).replace(
+                b"X-Dup: a\r\n", b"X-Dup: a\r\nx-dup: b\r\n"
+            ),
+            id="a header twice",
+        ),
+        pytest.param(
+            request(modern_call(7, "add", {"a": 3, "b": 4}), headers={"Connection": "upgrade"}),
+            id="connection other than keep-alive",
+        ),
+    ],
+)
+def test_a_connection_leaves_the_lane_at_a_message_boundary(
+    running: HttpServer, other: bytes
+) -> None:
+    # A lane request, one the lane leaves to aiohttp, another: each answered once, in order,
+    # nothing lost; the connection is aiohttp's from the second on.
+    before = request(modern_call(6, "add", {"a": 1, "b": 2}))
+    after = request(modern_call(8, "add", {"a": 5, "b": 6}))
+    with connect(running) as sock:
+        sock.sendall(before)
+        assert result_of(answers(sock, 1)[0]) == 3
+        assert kinds(running) == (1, 0)
+        sock.sendall(other + after)
+        found = answers(sock, 2)
+        assert kinds(running) == (0, 1)
+    assert [result_of(a) for a in found] == [7, 11]
+
+
+def test_a_head_only_aiohttp_refuses_gets_its_refusal(running: HttpServer) -> None:
+    # A folded header line (obs-fold) is not the lane's: aiohttp's parser answers 400 and
+    # closes, as it does without the lane.
+    folded = request(modern_call(7, "add", {"a": 3, "b": 4}), headers={"X-Fold": "a"})
+    with connect(running) as sock:
+        sock.sendall(folded.replace(b"X-Fold: a\r\n", b"X-Fold: a\r\n  folded\r\n"))
+        assert answers(sock, 1)[0][0] == 400
+        assert sock.recv(65536) == b""
+
+
+def test_other_requests_are_aiohttps(running: HttpServer) -> None:
+    with connect(running) as sock:  # another path: the standalone server's 404
+        sock.sendall(request(modern_call(1, "add", {"a": 1, "b": 1}), target="/other"))
+        status, _, body = answers(sock, 1)[0]
+        assert status == 404
+        assert "MCP is at /mcp" in body["error"]["message"]
+        assert kinds(running)[0] == 0
+    with connect(running) as sock:  # a GET without a session
+        sock.sendall(request(b"", method="GET"))
+        assert answers(sock, 1)[0][0] == 400
+    with connect(running) as sock:  # a body over max_body_size
+        big = b"x" * (running.transport.options.max_body_size + 1)
+        sock.sendall(request(big)[: -len(big)])
+        assert answers(sock, 1)[0][0] == 413
+
+
+def test_fast_lane_off_serves_every_request_with_aiohttp() -> None:
+    running = serve(make_server("no-lane"), port=0, fast_lane=False)
+    try:
+        assert type(running._runner.server) is web.Server
+        with connect(running) as sock:
+            sock.sendall(request(modern_call(1, "add", {"a": 1, "b": 1})))
+            assert result_of(answers(sock, 1)[0]) == 2
+    finally:
+        running.stop()
+
+
+def test_a_stalled_body_in_the_lane_is_answered_408_and_closed() -> None:
+    running = serve(make_server("lane-408"), port=0, body_timeout=0.2)
+    try:
+        whole = request(modern_call(1, "add", {"a": 1, "b": 1}))
+        with connect(running) as sock:
+            sock.sendall(whole[:-5])  # the head and most of the body, then nothing
+            found = answers(sock, 1)
+            assert found[0][0] == 408
+            assert "body_timeout" in found[0][2]["error"]["message"]
+            assert sock.recv(65536) == b""  # closed
+    finally:
+        running.stop()
+
+
+def test_a_client_that_leaves_mid_call_frees_its_connection(running: HttpServer) -> None:
+    with connect(running) as sock:
+        sock.sendall(
+            request(modern_call(1, "slow", {"seconds": 0.3}), headers={"Mcp-Name": "slow"})
+        )
+        assert asyncio.run(until(lambda: kinds(running) == (1, 0)))
+    assert asyncio.run(until(lambda: kinds(running) == (0, 0)))
+
+
+# -- the lane answers as aiohttp does (hypothesis) -------------------------------------------------
+
+# Requests whose answers do not depend on the server instance (2026-07-28 calls need no session;
+# the legacy ones here are refused the same way by both), each keeping the connection open.
+MENU: list[bytes] = [
+    request(modern_call(1, "add", {"a": 1, "b": 2})),
+    request(modern_call(2, "add", {"a": 2, "b": 2}), target="/mcp?q=1"),
+    request(modern_call(3, "add", {"a": 3, "b": 2})).replace(b"Accept:", b"accept:  "),
+    request(modern_call(4, "add", {"a": 4, "b": 2}), headers={"Connection": "keep-alive"}),
+    request(b'{"jsonrpc": "2.0", "id": 5, "method": '),  # bad JSON: 400
+    request(modern_call(6, "add", {"a": 6, "b": 2}), headers={"Content-Type": "text/plain"}),
+    request(modern_call(7, "add", {"a": 7, "b": 2}), headers={"Accept": "text/html"}),
+    request(b""),  # an empty body: 400
+    request(json.dumps(initialize_message(8)).encode(), headers={"Mcp-Session-Id": "nope"}),
+    request(modern_call(9, "add", {"a": 9, "b": 2}), chunked=True),  # aiohttp's from here
+    request(b"", method="GET", headers={"Accept": "text/event-stream"}),
+    request(modern_call(10, "add", {"a": 10, "b": 2}), target="/elsewhere"),
+]
+
+
+def normalised(found: list[tuple[int, str, Any]]) -> list[tuple[int, str, Any]]:
+    return [(status, kind.partition(";")[0], body) for status, kind, body in found]
+
+
+def exchange(port: int, stream: bytes, cuts: list[int], count: int) -> list[tuple[int, str, Any]]:
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
+        start = 0
+        for cut in [*sorted(set(cuts)), len(stream)]:
+            if cut > start:
+                sock.sendall(stream[start:cut])
+                start = cut
+                time.sleep(0.001)
+        return normalised(answers(sock, count))
+
+
+def test_the_lane_answers_byte_streams_as_aiohttp_does() -> None:
+    lane = serve(make_server("parity"), port=0)
+    plain = serve(make_server("parity"), port=0, fast_lane=False)
+    try:
+
+        @settings(
+            max_examples=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+            derandomize=True,
+        )
+        @given(
+            picks=st.lists(st.integers(0, len(MENU) - 1), min_size=1, max_size=5),
+            cuts=st.lists(st.integers(0, 4000), max_size=6),
+        )
+        def check(picks: list[int], cuts: list[int]) -> None:
+            stream = b"".join(MENU[i] for i in picks)
+            cuts = [c for c in cuts if c < len(stream)]
+            expected = exchange(plain.port, stream, [], len(picks))
+            assert exchange(lane.port, stream, cuts, len(picks)) == expected
+
+        check()
+    finally:
+        lane.stop()
+        plain.stop()
