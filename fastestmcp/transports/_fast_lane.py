@@ -78,9 +78,11 @@ MAX_AHEAD: Final = 256 * 1024
 AIOHTTP_IDLE_TIMEOUT: Final = 3630.0
 
 _HEAD_END: Final = b"\r\n\r\n"
-_REQUEST_LINE: Final = re.compile(rb"POST (/[!-~]*) HTTP/1\.1")
-# Header fields, each `token ":" visible-ASCII-or-blank CRLF` (no obs-fold, no obs-text).
-_FIELDS: Final = re.compile(rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t !-~]*\r\n)*")
+# A head the lane serves, whole: the request line, then header fields, each `token ":"
+# visible-ASCII-or-blank CRLF` (no obs-fold, no obs-text), then the blank line.
+_HEAD: Final = re.compile(
+    rb"POST (/[!-~]*) HTTP/1\.1\r\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t !-~]*\r\n)*\r\n"
+)
 # Headers whose message the lane leaves to aiohttp (framing, continuation, upgrade, coding).
 _LEFT_TO_AIOHTTP: Final = frozenset({"transfer-encoding", "expect", "upgrade", "content-encoding"})
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
@@ -133,6 +135,9 @@ class _Body:
         return body
 
 
+_NO_QUERY: Final[MultiDictProxy[str]] = MultiDictProxy(MultiDict())
+
+
 class LaneRequest:
     """What the HTTP transports use of an aiohttp request, for a request in the lane."""
 
@@ -174,6 +179,8 @@ class LaneRequest:
     def query(self) -> MultiDictProxy[str]:
         query = self._query
         if query is None:
+            if not self._query_string:
+                return _NO_QUERY
             pairs = parse_qsl(self._query_string, keep_blank_values=True)
             query = self._query = MultiDictProxy(MultiDict(pairs))
         return query
@@ -299,11 +306,10 @@ class LaneConnection(BaseProtocol):
     ) -> tuple[str, str, CIMultiDictProxy[str], int] | None:
         """(path, query string, headers, Content-Length) of a head the lane serves; None
         for any other (see the module comment)."""
-        line_end = buffer.find(b"\r\n")
-        line = _REQUEST_LINE.fullmatch(buffer, 0, line_end)
-        if line is None or not _FIELDS.fullmatch(buffer, line_end + 2, end + 2):
+        head = _HEAD.fullmatch(buffer, 0, end + 4)
+        if head is None:
             return None
-        target = line.group(1)
+        target = head.group(1)
         if b"#" in target:
             return None
         path, _, query = target.partition(b"?")
@@ -311,17 +317,20 @@ class LaneConnection(BaseProtocol):
         if path != self._server.path_bytes:
             return None
         pairs: list[tuple[str, str]] = []
-        if end > line_end:
-            for field in buffer[line_end + 2 : end].decode("ascii").split("\r\n"):
+        lowered: dict[str, str] = {}
+        start = head.end(1) + 11  # after " HTTP/1.1\r\n"
+        if start < end:  # (a plain loop: cheaper here than a regex's findall)
+            for field in buffer[start:end].decode("ascii").split("\r\n"):
                 name, _, value = field.partition(":")
-                pairs.append((name, value.strip(" \t")))
-        fields = {name.lower(): value for name, value in pairs}
-        if len(fields) != len(pairs) or not _LEFT_TO_AIOHTTP.isdisjoint(fields):
+                value = value.strip(" \t")
+                pairs.append((name, value))
+                lowered[name.lower()] = value
+        if len(lowered) != len(pairs) or not _LEFT_TO_AIOHTTP.isdisjoint(lowered):
             return None  # a header twice (which one counts is aiohttp's to judge), or framing
-        connection = fields.get("connection")
+        connection = lowered.get("connection")
         if connection is not None and connection.lower() != "keep-alive":
             return None
-        length = fields.get("content-length")
+        length = lowered.get("content-length")
         if length is None or not length.isdigit() or len(length) > 12:
             return None
         size = int(length)
@@ -529,42 +538,41 @@ def _plain(response: web.StreamResponse) -> bytes | None:
         body = b""
     elif type(body) is not bytes:
         return None
-    status = response.status
-    head = [f"HTTP/1.1 {status} {response.reason}\r\n"]
     headers = response.headers
-    for name, value in headers.items():
-        if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-            return None  # aiohttp refuses these; let it
-        head.append(f"{name}: {value}\r\n")
-    if "Content-Length" in headers or "Set-Cookie" in headers:
+    if not headers.keys().isdisjoint(_SET_BY_AIOHTTP):  # (the keys of a CIMultiDict: any case)
         return None
+    fields = "".join([f"{name}: {value}\r\n" for name, value in headers.items()])
+    if fields.count("\n") != len(headers) or fields.count("\r") != len(headers):
+        return None  # a CR or LF inside a name or value: aiohttp refuses these; let it
+    status = response.status
     if status >= 200 and status not in _NO_BODY_STATUSES:
-        head.append(f"Content-Length: {len(body)}\r\n")
+        fields += f"Content-Length: {len(body)}\r\n"
     elif body:
         return None
-    if "Date" not in headers:
-        head.append(f"Date: {_http_date()}\r\n")
-    if "Server" not in headers:
-        head.append(_SERVER_LINE)
-    if response.keep_alive is False and "Connection" not in headers:
-        head.append("Connection: close\r\n")
-    head.append("\r\n")
-    return "".join(head).encode("utf-8") + body
+    if response.keep_alive is False:
+        fields += "Connection: close\r\n"
+    head = f"HTTP/1.1 {status} {response.reason}\r\n{fields}{_date_and_server()}\r\n"
+    return head.encode("utf-8") + body
 
 
-_SERVER_LINE: Final = f"Server: {SERVER_SOFTWARE if _IMPORTED else 'fastestmcp'}\r\n"
+#: Headers the lane writes itself (or, for a cookie, leaves to aiohttp's `prepare`).
+_SET_BY_AIOHTTP: Final = frozenset(
+    {"Content-Length", "Date", "Server", "Connection", "Set-Cookie", "Transfer-Encoding"}
+)
+_SERVER: Final = SERVER_SOFTWARE if _IMPORTED else "fastestmcp"
 
 
 class _DateCache:
-    """The `Date` header's value, formatted once a second."""
+    """The `Date` and `Server` header lines, made once a second."""
 
     second = -1
-    value = ""
+    lines = ""
 
 
-def _http_date() -> str:
+def _date_and_server() -> str:
     now = int(time.time())
     if now != _DateCache.second:
-        _DateCache.value = formatdate(now, usegmt=True)
+        date = formatdate(now, usegmt=True)
+        _DateCache.lines = f"Date: {date}\r\nServer: {_SERVER}\r\n"
         _DateCache.second = now
-    return _DateCache.value
+    return _DateCache.lines

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fastestmcp.protocol import versions
-from fastestmcp.transports._fast_lane import LANE_SUPPORTED, LaneConnection, LaneServer
+from fastestmcp.transports._fast_lane import LANE_SUPPORTED, LaneConnection, LaneServer, _plain
 from fastestmcp.transports.http import HttpServer, serve
 from tests.transports.http_fixture import (
     ACCEPT_BOTH,
@@ -363,3 +363,55 @@ def test_the_lane_answers_byte_streams_as_aiohttp_does() -> None:
     finally:
         lane.stop()
         plain.stop()
+
+
+# -- the plain answer's bytes --------------------------------------------------------------------
+
+
+def split(raw: bytes) -> tuple[str, dict[str, str], bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status, *lines = head.decode().split("\r\n")
+    return status, dict(line.split(": ", 1) for line in lines), body
+
+
+def test_a_plain_answer_is_written_as_aiohttp_writes_it() -> None:
+    raw = _plain(web.Response(body=b'{"a":1}', content_type="application/json"))
+    assert raw is not None
+    status, headers, body = split(raw)
+    assert status == "HTTP/1.1 200 OK"
+    assert headers["Content-Type"] == "application/json"
+    assert headers["Content-Length"] == "7"
+    assert "Date" in headers
+    assert headers["Server"].startswith("Python/")
+    assert "Connection" not in headers
+    assert body == b'{"a":1}'
+
+    closing = web.Response(status=408, body=b"{}", content_type="application/json")
+    closing.force_close()
+    raw = _plain(closing)
+    assert raw is not None
+    assert split(raw)[1]["Connection"] == "close"
+
+    raw = _plain(web.Response(status=204))
+    assert raw is not None
+    assert "Content-Length" not in split(raw)[1]
+    raw = _plain(web.Response(status=202, headers={"Mcp-Session-Id": "abc"}))
+    assert raw is not None
+    assert split(raw)[1]["Content-Length"] == "0"
+    assert split(raw)[1]["Mcp-Session-Id"] == "abc"
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        pytest.param(web.Response(body=b"x", headers={"X-Bad": "a\r\nInjected: 1"}), id="CRLF"),
+        pytest.param(web.Response(body=b"x", headers={"X-Bad": "a\nb"}), id="LF"),
+        pytest.param(web.Response(body=b"x", headers={"set-cookie": "a=b"}), id="cookie"),
+        pytest.param(web.Response(body=b"x", headers={"content-length": "1"}), id="length"),
+        pytest.param(web.StreamResponse(), id="stream"),
+    ],
+)
+def test_anything_but_a_plain_answer_goes_through_aiohttps_prepare(
+    response: web.StreamResponse,
+) -> None:
+    assert _plain(response) is None
