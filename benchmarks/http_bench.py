@@ -36,9 +36,10 @@ Scenarios (`--scenarios`, default all):
   (`--callgrind-warmup` calls per session; fastestmcp moves a quick sync tool to its event loop
   after 32 calls), `callgrind_control --instr=on`, `--callgrind-calls` calls per session (every
   session at once, one call in flight on each), `--instr=off`, `--dump`; the dump's `totals:`
-  line / the calls. The canned responder is counted twice: as the aiohttp application it is in
-  the load cases, and on aiohttp's low-level server, as fastestmcp's `serve()` runs (case
-  `instructions_ERA_canned_lowlevel`). Callgrind counts the instructions every thread of the
+  line / the calls. The canned responder is counted three times: as the aiohttp application it
+  is in the load cases, on aiohttp's low-level server (case `instructions_ERA_canned_lowlevel`),
+  and in fastestmcp's HTTP fast lane, as `serve()` runs (case `instructions_ERA_canned_lane`):
+  the floor under fastestmcp's own count. Callgrind counts the instructions every thread of the
   server process runs in user space, what `instructions:u` counts (the same instructions,
   simulated rather than read from a PMU, so repeated runs agree within ~0.1 %), and for the
   peers it matched the issue's `perf` figures (legacy, 64 sessions: the SDK 4.6 M against 4.6 M,
@@ -138,9 +139,10 @@ Metrics = dict[str, Any]
 # the session-scale case it keeps what `remember` needs (session id -> the value stored last,
 # the value's JSON text spliced back as it came) and forgets a session on DELETE. It is an
 # aiohttp application with two routes; with a second argument `lowlevel` the same handlers run
-# on aiohttp's low-level server (no application, no router), as fastestmcp's `serve()` does:
-# the least aiohttp's server does for a request, the floor under any server built on it (the
-# instructions scenario counts both).
+# on aiohttp's low-level server (no application, no router): the least aiohttp's server does for
+# a request, the floor under any server built on it; with `lane` they run in fastestmcp's HTTP
+# fast lane (`fastestmcp.transports._fast_lane`), as fastestmcp's `serve()` does: the floor
+# under fastestmcp's own count (the instructions scenario counts all three).
 CANNED = r"""
 import asyncio, re, secrets, sys
 from aiohttp import web
@@ -179,13 +181,19 @@ async def handle(request):
     if request.method == "DELETE":
         return await delete(request)
     return web.Response(status=405)
-async def lowlevel():
-    runner = web.ServerRunner(web.Server(handle, access_log=None))
+async def lowlevel(lane):
+    if lane:
+        from fastestmcp.transports._fast_lane import FastLane, LaneServer
+        fast = FastLane(path="/mcp", handler=handle, max_body_size=4 << 20, body_timeout=30.0)
+        server = LaneServer(handle, lane=fast, access_log=None)
+    else:
+        server = web.Server(handle, access_log=None)
+    runner = web.ServerRunner(server)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", int(sys.argv[1])).start()
     await asyncio.Event().wait()
-if sys.argv[2:] == ["lowlevel"]:
-    asyncio.run(lowlevel())
+if sys.argv[2:] in (["lowlevel"], ["lane"]):
+    asyncio.run(lowlevel(sys.argv[2] == "lane"))
 else:
     app = web.Application()
     app.router.add_post("/mcp", post)
@@ -202,10 +210,10 @@ PEERS = ("fastmcp", "sdk")  # the --callgrind-calls / --callgrind-warmup group o
 
 
 def server_command(
-    kind: Kind, port: int, max_sessions: int | None = None, lowlevel: bool = False
+    kind: Kind, port: int, max_sessions: int | None = None, variant: str | None = None
 ) -> list[str]:
     if kind.script is None:
-        return [sys.executable, "-c", CANNED, str(port), *(["lowlevel"] if lowlevel else [])]
+        return [sys.executable, "-c", CANNED, str(port), *([variant] if variant else [])]
     python = str(venvs.python_of(kind.peer)) if kind.peer else sys.executable
     cmd = [python, str(ROOT / kind.script), "--transport", "http", "--port", str(port)]
     if max_sessions is not None and kind.name == "fastestmcp":
@@ -751,7 +759,7 @@ class Server:
         kind: Kind,
         max_sessions: int | None = None,
         prefix: Sequence[str] = (),
-        lowlevel: bool = False,  # the canned responder on aiohttp's low-level server
+        variant: str | None = None,  # the canned responder's server: "lowlevel", "lane"
     ) -> None:
         self.kind = kind
         self.port = free_port()
@@ -760,7 +768,7 @@ class Server:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
-            [*prefix, *server_command(kind, self.port, max_sessions, lowlevel)],
+            [*prefix, *server_command(kind, self.port, max_sessions, variant)],
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=self.log,
@@ -1174,7 +1182,7 @@ def callgrind_case(spec: Metrics) -> Metrics:
         *("valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=no"),
         f"--callgrind-out-file={out}",
     ]
-    server = Server(kind, prefix=prefix, lowlevel=spec.get("lowlevel", False))
+    server = Server(kind, prefix=prefix, variant=spec.get("variant"))
     try:
         t0 = time.monotonic()
         server.wait_ready(CALLGRIND_START_TIMEOUT)
@@ -1365,10 +1373,11 @@ def instruction_cases(args: argparse.Namespace) -> list[Case]:
             }
             timeout = CALLGRIND_START_TIMEOUT + 4 * CALLGRIND_IO_TIMEOUT + 3600
             cases.append(Case(f"instructions_{era}_{kind}", "instructions", kind, spec, timeout))
-            if kind == "canned":  # and on aiohttp's low-level server, as fastestmcp's serve()
-                spec = dict(spec, lowlevel=True)
-                name = f"instructions_{era}_canned_lowlevel"
-                cases.append(Case(name, "instructions", kind, spec, timeout))
+            if kind == "canned":  # and on aiohttp's low-level server, and in the fast lane
+                for variant in ("lowlevel", "lane"):
+                    name = f"instructions_{era}_canned_{variant}"
+                    lower = dict(spec, variant=variant)
+                    cases.append(Case(name, "instructions", kind, lower, timeout))
     return cases
 
 
@@ -1734,7 +1743,15 @@ def report(
                 ]
                 add(
                     f"| {era}: the same, canned responder on aiohttp's low-level server "
-                    "(no application; as fastestmcp's `serve()`) | " + " | ".join(cells) + " |"
+                    "(no application) | " + " | ".join(cells) + " |"
+                )
+            if r.runs(f"instructions_{scenario}_canned_lane"):
+                cells = [
+                    ir_cell(scenario, "canned_lane") if kind == "canned" else "-" for kind in kinds
+                ]
+                add(
+                    f"| {era}: the same, canned responder in fastestmcp's HTTP fast lane (as "
+                    "fastestmcp's `serve()`) | " + " | ".join(cells) + " |"
                 )
         add("")
         if "fastestmcp" not in kinds:

@@ -194,6 +194,9 @@ class LaneRequest:
 
     writer = _payload_writer
 
+    async def read(self) -> bytes:
+        return self.content.read_nowait()
+
     async def _prepare_hook(self, response: web.StreamResponse) -> None:
         """An application's `on_response_prepare`: there is none here."""
 
