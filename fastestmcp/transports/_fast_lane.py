@@ -201,6 +201,10 @@ class LaneRequest:
         """An application's `on_response_prepare`: there is none here."""
 
 
+#: A head the lane serves: (path, query string, headers, Content-Length).
+_Head = tuple[str, str, CIMultiDictProxy[str], int]
+
+
 # -- the connection ------------------------------------------------------------------------------
 
 
@@ -215,6 +219,8 @@ class LaneConnection(BaseProtocol):
         "_idle_deadline",
         "_idle_timer",
         "_lane",
+        "_last_head",
+        "_last_parsed",
         "_pending",
         "_server",
         "_task",
@@ -232,6 +238,9 @@ class LaneConnection(BaseProtocol):
         self._idle_deadline = 0.0
         self._idle_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
+        #: The last head served and what it parsed to (the headers a read-only mapping).
+        self._last_head = b""
+        self._last_parsed: _Head | None = None
 
     @property
     def keepalive_timeout(self) -> float:
@@ -283,10 +292,15 @@ class LaneConnection(BaseProtocol):
                 if len(buffer) > MAX_HEAD:
                     self._hand_over()
                 return  # the rest of the head is to come; the idle timer bounds the wait
-            head = self._parse_head(buffer, end)
-            if head is None:
-                self._hand_over()
-                return
+            # A client repeats its head on a connection: parsed once.
+            head = self._last_parsed
+            last = self._last_head
+            if head is None or end != len(last) or not buffer.startswith(last):
+                head = self._parse_head(buffer, end)
+                if head is None:
+                    self._hand_over()
+                    return
+                self._last_head, self._last_parsed = bytes(buffer[:end]), head
             path, query, headers, length = head
             start = end + 4
             stop = start + length
@@ -304,9 +318,7 @@ class LaneConnection(BaseProtocol):
         if self._task is None and not self._buffer and self._closing:
             self._close()
 
-    def _parse_head(
-        self, buffer: bytes | bytearray, end: int
-    ) -> tuple[str, str, CIMultiDictProxy[str], int] | None:
+    def _parse_head(self, buffer: bytes | bytearray, end: int) -> _Head | None:
         """(path, query string, headers, Content-Length) of a head the lane serves; None
         for any other (see the module comment)."""
         head = _HEAD.fullmatch(buffer, 0, end + 4)
