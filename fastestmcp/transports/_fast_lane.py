@@ -83,6 +83,7 @@ _HEAD_END: Final = b"\r\n\r\n"
 _HEAD: Final = re.compile(
     rb"POST (/[!-~]*) HTTP/1\.1\r\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t !-~]*\r\n)*\r\n"
 )
+_DIGITS: Final = re.compile(rb"[0-9]{1,12}")
 # Headers whose message the lane leaves to aiohttp (framing, continuation, upgrade, coding).
 _LEFT_TO_AIOHTTP: Final = frozenset({"transfer-encoding", "expect", "upgrade", "content-encoding"})
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
@@ -205,6 +206,65 @@ class LaneRequest:
 _Head = tuple[str, str, CIMultiDictProxy[str], int]
 
 
+class _Template:
+    """The last head a connection's client sent, parsed: a client sends the same head on
+    every request of a connection, but for the Content-Length of bodies that differ in size.
+    A head equal to it byte for byte is the same request head (its headers, a read-only
+    mapping, shared); one that differs only in the Content-Length digits needs only a new
+    header mapping. Anything else is parsed afresh (and becomes the template)."""
+
+    __slots__ = ("head", "length_at", "limit", "pairs", "parsed", "prefix", "suffix")
+
+    def __init__(
+        self,
+        buffer: bytes | bytearray,
+        end: int,
+        parsed: _Head,
+        pairs: list[tuple[str, str]],
+        limit: int,
+    ) -> None:
+        self.head = bytes(buffer[:end])
+        self.limit = limit
+        self.parsed = parsed
+        self.pairs = pairs
+        # The Content-Length digits: after "\r\n<name>:" and blanks (the name is there once).
+        at = next(i for i, (name, _) in enumerate(pairs) if name.lower() == "content-length")
+        name, value = pairs[at]
+        digits = self.head.find(b"\r\n" + name.encode("ascii") + b":") + 3 + len(name)
+        while self.head[digits] in b" \t":
+            digits += 1
+        self.length_at = at
+        self.prefix = self.head[:digits]
+        self.suffix = self.head[digits + len(value) :]
+
+    def match(self, buffer: bytes | bytearray, end: int) -> _Head | None:
+        """The parsed head in `buffer` (ending at `end`) if it is this one, or this one with
+        other Content-Length digits; else None."""
+        head = self.head
+        if end == len(head) and buffer.startswith(head):
+            return self.parsed
+        prefix = self.prefix
+        if not buffer.startswith(prefix):
+            return None
+        digits = _DIGITS.match(buffer, len(prefix), end)
+        if digits is None:
+            return None
+        after = digits.end()
+        suffix = self.suffix
+        if end - after != len(suffix) or not buffer.startswith(suffix, after):
+            return None
+        value = digits.group().decode("ascii")
+        size = int(value)
+        if size > self.limit:
+            return None  # parsed afresh: left to aiohttp (413)
+        path, query, _, _ = self.parsed
+        pairs = self.pairs.copy()
+        pairs[self.length_at] = (pairs[self.length_at][0], value)
+        parsed = path, query, CIMultiDictProxy(CIMultiDict(pairs)), size
+        self.head, self.parsed = bytes(buffer[:end]), parsed  # the next one is likely the same
+        return parsed
+
+
 # -- the connection ------------------------------------------------------------------------------
 
 
@@ -219,11 +279,10 @@ class LaneConnection(BaseProtocol):
         "_idle_deadline",
         "_idle_timer",
         "_lane",
-        "_last_head",
-        "_last_parsed",
         "_pending",
         "_server",
         "_task",
+        "_template",
     )
 
     def __init__(self, server: LaneServer, loop: asyncio.AbstractEventLoop) -> None:
@@ -238,9 +297,7 @@ class LaneConnection(BaseProtocol):
         self._idle_deadline = 0.0
         self._idle_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
-        #: The last head served and what it parsed to (the headers a read-only mapping).
-        self._last_head = b""
-        self._last_parsed: _Head | None = None
+        self._template: _Template | None = None  # the last head parsed
 
     @property
     def keepalive_timeout(self) -> float:
@@ -292,15 +349,13 @@ class LaneConnection(BaseProtocol):
                 if len(buffer) > MAX_HEAD:
                     self._hand_over()
                 return  # the rest of the head is to come; the idle timer bounds the wait
-            # A client repeats its head on a connection: parsed once.
-            head = self._last_parsed
-            last = self._last_head
-            if head is None or end != len(last) or not buffer.startswith(last):
+            template = self._template
+            head = None if template is None else template.match(buffer, end)
+            if head is None:
                 head = self._parse_head(buffer, end)
                 if head is None:
                     self._hand_over()
                     return
-                self._last_head, self._last_parsed = bytes(buffer[:end]), head
             path, query, headers, length = head
             start = end + 4
             stop = start + length
@@ -351,7 +406,9 @@ class LaneConnection(BaseProtocol):
         size = int(length)
         if size > lane.max_body_size:
             return None  # aiohttp answers 413
-        return lane.path, query.decode("ascii"), CIMultiDictProxy(CIMultiDict(pairs)), size
+        parsed = lane.path, query.decode("ascii"), CIMultiDictProxy(CIMultiDict(pairs)), size
+        self._template = _Template(buffer, end, parsed, pairs, lane.max_body_size)
+        return parsed
 
     def _run(self, request: LaneRequest) -> None:
         """Run the handler's first step now, in a context of its own (as a task of its own

@@ -22,7 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fastestmcp.protocol import versions
-from fastestmcp.transports._fast_lane import LANE_SUPPORTED, LaneConnection, LaneServer, _plain
+from fastestmcp.transports._fast_lane import (
+    LANE_SUPPORTED,
+    FastLane,
+    LaneConnection,
+    LaneServer,
+    _plain,
+)
 from fastestmcp.transports.http import HttpServer, serve
 from tests.transports.http_fixture import (
     ACCEPT_BOTH,
@@ -415,3 +421,54 @@ def test_anything_but_a_plain_answer_goes_through_aiohttps_prepare(
     response: web.StreamResponse,
 ) -> None:
     assert _plain(response) is None
+
+
+# -- the last head, kept ---------------------------------------------------------------------------
+
+
+async def unserved(request: web.BaseRequest) -> web.StreamResponse:
+    raise AssertionError("not called: these tests parse heads only")
+
+
+def lane_connection(max_body_size: int = 1000) -> LaneConnection:
+    async def make() -> LaneConnection:
+        lane = FastLane("/mcp", unserved, max_body_size=max_body_size, body_timeout=None)
+        return LaneConnection(LaneServer(unserved, lane=lane), asyncio.get_running_loop())
+
+    return asyncio.run(make())
+
+
+def head_of(length: str, *, spaces: str = "", extra: str = "") -> bytes:
+    return (
+        "POST /mcp?a=1 HTTP/1.1\r\nHost: x\r\n"
+        f"content-length: {length}{spaces}\r\nX-Other: y{extra}\r\n\r\n"
+    ).encode()
+
+
+def parsed(conn: LaneConnection, raw: bytes) -> Any:
+    end = raw.find(b"\r\n\r\n")
+    template = conn._template
+    found = None if template is None else template.match(raw, end)
+    return found if found is not None else conn._parse_head(raw, end)
+
+
+@pytest.mark.parametrize("spaces", ["", "  "])
+def test_a_head_that_differs_only_in_its_content_length_reuses_the_last_parse(spaces: str) -> None:
+    conn = lane_connection()
+    first = parsed(conn, head_of("10", spaces=spaces))
+    assert first[3] == 10
+    template = conn._template
+    assert template is not None
+    assert parsed(conn, head_of("10", spaces=spaces)) is first  # the same head: the same parse
+    for length in ("7", "123", "0"):
+        path, query, headers, size = parsed(conn, head_of(length, spaces=spaces))
+        assert conn._template is template  # no fresh parse
+        assert (path, query, size) == ("/mcp", "a=1", int(length))
+        assert headers["Content-Length"] == length
+        assert list(headers) == ["Host", "content-length", "X-Other"]
+        again = parsed(conn, head_of(length, spaces=spaces))
+        assert again[2] is headers  # the same head again: its parse kept
+    # Over the limit, or any other difference: parsed afresh.
+    assert parsed(conn, head_of("1001", spaces=spaces)) is None
+    assert parsed(conn, head_of("5", spaces=spaces, extra="z"))[2]["X-Other"] == "yz"
+    assert conn._template is not template
