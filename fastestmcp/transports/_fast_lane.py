@@ -297,7 +297,7 @@ class LaneConnection(BaseProtocol):
         self._buffer: bytes | bytearray = b""
         self._task: asyncio.Task[None] | None = None
         self._pending = False  # a head is in, its body not all yet
-        self._closing = False  # the server is shutting down
+        self._closing = False  # the server is stopping, or this connection closes
         self._handed = False  # the connection left for aiohttp's protocol
         self._idle_deadline = 0.0
         self._idle_timer: asyncio.TimerHandle | None = None
@@ -520,7 +520,11 @@ class LaneConnection(BaseProtocol):
     # leaving
 
     def _close(self) -> None:
-        """Close the connection once what was written has gone."""
+        """Close the connection once what was written has gone; serve nothing more on it
+        (a request pipelined behind an answer that closes is not answered, as under
+        aiohttp)."""
+        self._closing = True
+        self._buffer = b""
         transport = self.transport
         if transport is not None:
             transport.close()
