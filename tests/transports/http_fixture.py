@@ -295,10 +295,12 @@ def slow_post(
         return status, answer_headers, body
 
 
-def read_answer(sock: socket.socket) -> tuple[int, dict[str, str], bytes, bytes]:
-    """One answer with a Content-Length from `sock` (its timeout bounds every read):
-    (status, headers lower-cased, body, whatever came after it)."""
-    received = b""
+def read_answer(
+    sock: socket.socket, received: bytes = b""
+) -> tuple[int, dict[str, str], bytes, bytes]:
+    """One answer with a Content-Length from `sock` (its timeout bounds every read), after
+    the bytes `received` already: (status, headers lower-cased, body, whatever came after
+    it)."""
     while b"\r\n\r\n" not in received:
         chunk = sock.recv(65536)
         assert chunk, f"closed without an answer: {received!r}"

@@ -36,6 +36,7 @@ from tests.transports.http_fixture import (
     RawClient,
     initialize_message,
     make_server,
+    read_answer,
     run_client,
     until,
 )
@@ -107,22 +108,10 @@ def answers(sock: socket.socket, count: int) -> list[tuple[int, str, Any]]:
     found = []
     buffer = b""
     for _ in range(count):
-        while b"\r\n\r\n" not in buffer:
-            chunk = sock.recv(65536)
-            assert chunk, f"closed before an answer: {buffer!r}"
-            buffer += chunk
-        raw_head, _, buffer = buffer.partition(b"\r\n\r\n")
-        status_line, *lines = raw_head.decode("latin-1").split("\r\n")
-        headers = {n.strip().lower(): v.strip() for n, _, v in (x.partition(":") for x in lines)}
-        length = int(headers.get("content-length", "0"))
-        while len(buffer) < length:
-            chunk = sock.recv(65536)
-            assert chunk, "closed in the middle of an answer"
-            buffer += chunk
-        body, buffer = buffer[:length], buffer[length:]
+        status, headers, body, buffer = read_answer(sock, buffer)
         kind = headers.get("content-type", "")
         decoded = json.loads(body) if body and "json" in kind else (body or None)
-        found.append((int(status_line.split()[1]), kind, decoded))
+        found.append((status, kind, decoded))
     assert buffer == b"", f"more than {count} answers: {buffer!r}"
     return found
 
