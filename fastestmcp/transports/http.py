@@ -1163,6 +1163,11 @@ class StreamableHttpTransport:
         _, refused = self._check_version(request, session)
         if refused is not None:
             return refused
+        if client_gone(request):
+            # Its client reset before this handler ran: it must not take the stream (and the
+            # frames waiting for it) only to write them into a closed connection.
+            log.info("client closed its GET stream before it started", session_id=session.id)
+            return unread_answer()
         last_event_id = request.headers.get(LAST_EVENT_ID_HEADER)
         resumed: tuple[str, int] | None = None
         replay: list[tuple[int, bytes]] = []
