@@ -137,8 +137,13 @@ class _Body:
         return True
 
     def read_nowait(self, n: int = -1) -> bytes:
-        body, self._body = self._body, b""
-        return body
+        """Up to `n` bytes of what is left (all of it when `n` < 0), as aiohttp's stream."""
+        body = self._body
+        if n < 0 or n >= len(body):
+            self._body = b""
+            return body
+        self._body = body[n:]
+        return body[:n]
 
 
 _NO_QUERY: Final[MultiDictProxy[str]] = MultiDictProxy(MultiDict())
@@ -147,7 +152,16 @@ _NO_QUERY: Final[MultiDictProxy[str]] = MultiDictProxy(MultiDict())
 class LaneRequest:
     """What the HTTP transports use of an aiohttp request, for a request in the lane."""
 
-    __slots__ = ("_conn", "_query", "_query_string", "_writer", "content", "headers", "path")
+    __slots__ = (
+        "_conn",
+        "_query",
+        "_query_string",
+        "_writer",
+        "content",
+        "content_length",
+        "headers",
+        "path",
+    )
 
     method: Final = "POST"
     version: Final = HttpVersion11 if _IMPORTED else (1, 1)
@@ -168,10 +182,7 @@ class LaneRequest:
         self._writer: StreamWriter | None = None
         self.headers = headers
         self.content = _Body(body)
-
-    @property
-    def content_length(self) -> int:
-        return len(self.content._body)
+        self.content_length = len(body)  # (the body is taken from `content` once)
 
     @property
     def transport(self) -> asyncio.Transport | None:

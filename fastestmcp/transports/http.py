@@ -1395,13 +1395,12 @@ def serve(
     try:
         # A standalone server has one path: aiohttp's low-level server, no application (see
         # `one_path`); `http_app` is the application, for mounting in one of your own.
-        options_ = transport.options
-        standalone = one_path(options_.path, transport.handle_request)
+        standalone = one_path(transport.options.path, transport.handle_request)
         listening = listen_handler(
             standalone,
             host,
             port,
-            idle_timeout=options_.idle_connection_timeout,
+            idle_timeout=transport.options.idle_connection_timeout,
             on_shutdown=transport.shutdown,
             server_class=_server_class(transport),
         )

@@ -20,12 +20,14 @@ import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from fastestmcp.protocol import versions
 from fastestmcp.transports._fast_lane import (
     LANE_SUPPORTED,
     FastLane,
     LaneConnection,
+    LaneRequest,
     LaneServer,
     _plain,
 )
@@ -461,3 +463,13 @@ def test_a_head_that_differs_only_in_its_content_length_reuses_the_last_parse(sp
     assert parsed(conn, head_of("1001", spaces=spaces)) is None
     assert parsed(conn, head_of("5", spaces=spaces, extra="z"))[2]["X-Other"] == "yz"
     assert conn._template is not template
+
+
+def test_a_lane_requests_body_reads_as_aiohttps_does() -> None:
+    conn = lane_connection()
+    request = LaneRequest(conn, "/mcp", "", CIMultiDictProxy(CIMultiDict()), b"abcdef")
+    assert request.content.is_eof()
+    assert request.content.read_nowait(2) == b"ab"
+    assert request.content.read_nowait() == b"cdef"
+    assert request.content.read_nowait() == b""
+    assert request.content_length == 6  # the header's length, not what is left
