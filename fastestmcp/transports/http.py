@@ -825,6 +825,8 @@ class StreamableHttpTransport:
             log.exception("could not open a session")
             return self._busy("could not open a session")
         session.sink = sink
+        # It was active just now: its first waiting POST has nothing to tell it yet.
+        session.touched = asyncio.get_running_loop().time()
         self._sessions[session.id] = session
         return session
 
