@@ -20,10 +20,12 @@
 # aiohttp's own protocol then serves it exactly as it serves a connection that never was in
 # the lane (its parser's errors and limits, 404, 413, GET streams, DELETE, lingering).
 #
-# A client sends the same head on every request of a connection, but for the Content-Length
-# when its bodies differ in size: the lane keeps the last head it parsed (`_Template`), and a
-# head equal to it, or equal but for those digits, is not split again (the full split and its
-# checks are about 5 us; the match, a fraction of one).
+# A client sends much the same head on every request of a connection: the same, or the same
+# but for a header value or two (the Content-Length of bodies of other sizes; the session id
+# of a proxy carrying many sessions over pooled connections). The lane keeps the last two
+# heads it parsed (`_Template`): a head equal to one of them is not parsed again, and one
+# with the same request line and header names is checked again only in the lines that differ
+# (the full split and its checks are about 7 us; the match, a fraction of that).
 #
 # What the lane keeps of aiohttp's connection semantics:
 # - `idle_connection_timeout`: a connection with no request in progress (before its first,
@@ -79,6 +81,9 @@ MAX_HEAD: Final = 16 * 1024
 #: Bytes a client may send ahead (pipelined) while its connection's request runs: more pauses
 #: reading until the lane catches up.
 MAX_AHEAD: Final = 256 * 1024
+#: Heads a connection keeps parsed (see `_Template`): a client alternating between two kinds
+#: of request (say, a proxy's `initialize` and its sessions' calls) matches one of them.
+KEPT_HEADS: Final = 2
 #: aiohttp's own keep-alive timeout, what `idle_timeout=None` means (see `_http_common`).
 AIOHTTP_IDLE_TIMEOUT: Final = 3630.0
 
@@ -88,7 +93,7 @@ _HEAD_END: Final = b"\r\n\r\n"
 _HEAD: Final = re.compile(
     rb"POST (/[!-~]*) HTTP/1\.1\r\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t !-~]*\r\n)*\r\n"
 )
-_DIGITS: Final = re.compile(rb"[0-9]{1,12}")
+_VALUE: Final = re.compile(rb"[\t !-~]*")  # a header's value (after its colon)
 # Headers whose message the lane leaves to aiohttp (framing, continuation, upgrade, coding).
 _LEFT_TO_AIOHTTP: Final = frozenset({"transfer-encoding", "expect", "upgrade", "content-encoding"})
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
@@ -223,61 +228,63 @@ _Head = tuple[str, str, CIMultiDictProxy[str], int]
 
 
 class _Template:
-    """The last head a connection's client sent, parsed: a client sends the same head on
-    every request of a connection, but for the Content-Length of bodies that differ in size.
-    A head equal to it byte for byte is the same request head (its headers, a read-only
-    mapping, shared); one that differs only in the Content-Length digits needs only a new
-    header mapping. Anything else is parsed afresh (and becomes the template)."""
+    """A head a connection's client sent, parsed. A client sends much the same head on every
+    request of a connection: the same one, or one that differs in a header value or two (the
+    Content-Length of a body of another size; the `Mcp-Session-Id` of a proxy that carries
+    many sessions over its pooled connections). A head equal to it byte for byte is the same
+    request head (its headers, a read-only mapping, shared); one with the same request line
+    and the same header names in the same order is checked again only in the lines that
+    differ (each value visible ASCII; a Content-Length, its digits and the limit; a
+    Connection, keep-alive). Anything else is parsed afresh."""
 
-    __slots__ = ("head", "length_at", "limit", "pairs", "parsed", "prefix", "suffix")
+    __slots__ = ("head", "limit", "lines", "lowered", "names", "pairs", "parsed")
 
-    def __init__(
-        self,
-        buffer: bytes | bytearray,
-        end: int,
-        parsed: _Head,
-        pairs: list[tuple[str, str]],
-        limit: int,
-    ) -> None:
-        self.head = bytes(buffer[:end])
+    def __init__(self, head: bytes, parsed: _Head, pairs: list[tuple[str, str]], limit: int):
+        self.head = head
         self.limit = limit
         self.parsed = parsed
         self.pairs = pairs
-        # The Content-Length digits: after "\r\n<name>:" and blanks (the name is there once).
-        at = next(i for i, (name, _) in enumerate(pairs) if name.lower() == "content-length")
-        name, value = pairs[at]
-        digits = self.head.find(b"\r\n" + name.encode("ascii") + b":") + 3 + len(name)
-        while self.head[digits] in b" \t":
-            digits += 1
-        self.length_at = at
-        self.prefix = self.head[:digits]
-        self.suffix = self.head[digits + len(value) :]
+        self.lines = head.split(b"\r\n")  # the request line, then one line per header
+        # Per line: its name and colon as sent (the request line: nothing), its name lowered.
+        self.names = [b"", *(line[: line.index(b":") + 1] for line in self.lines[1:])]
+        self.lowered = ["", *(name.lower() for name, _ in pairs)]
 
     def match(self, buffer: bytes | bytearray, end: int) -> _Head | None:
         """The parsed head in `buffer` (ending at `end`) if it is this one, or this one with
-        other Content-Length digits; else None."""
+        other header values the lane serves; else None."""
         head = self.head
         if end == len(head) and buffer.startswith(head):
             return self.parsed
-        prefix = self.prefix
-        if not buffer.startswith(prefix):
+        raw = bytes(buffer[:end])
+        lines = raw.split(b"\r\n")
+        mine = self.lines
+        if len(lines) != len(mine) or lines[0] != mine[0]:
             return None
-        digits = _DIGITS.match(buffer, len(prefix), end)
-        if digits is None:
-            return None
-        after = digits.end()
-        suffix = self.suffix
-        if end - after != len(suffix) or not buffer.startswith(suffix, after):
-            return None
-        value = digits.group().decode("ascii")
-        size = int(value)
-        if size > self.limit:
-            return None  # parsed afresh: left to aiohttp (413)
-        path, query, _, _ = self.parsed
+        names = self.names
         pairs = self.pairs.copy()
-        pairs[self.length_at] = (pairs[self.length_at][0], value)
+        size = self.parsed[3]
+        for i in range(1, len(lines)):
+            line = lines[i]
+            if line == mine[i]:
+                continue
+            name = names[i]
+            if not line.startswith(name) or _VALUE.fullmatch(line, len(name)) is None:
+                return None
+            value = line[len(name) :].decode("ascii").strip(" \t")
+            lowered = self.lowered[i]
+            if lowered == "content-length":
+                if not value.isdigit() or len(value) > 12:
+                    return None
+                size = int(value)
+                if size > self.limit:
+                    return None  # parsed afresh: left to aiohttp (413)
+            elif lowered == "connection" and value.lower() != "keep-alive":
+                return None
+            pairs[i - 1] = (pairs[i - 1][0], value)
+        path, query, _, _ = self.parsed
         parsed = path, query, CIMultiDictProxy(CIMultiDict(pairs)), size
-        self.head, self.parsed = bytes(buffer[:end]), parsed  # the next one is likely the same
+        # The next head is likely this one again.
+        self.head, self.lines, self.pairs, self.parsed = raw, lines, pairs, parsed
         return parsed
 
 
@@ -292,13 +299,13 @@ class LaneConnection(BaseProtocol):
         "_buffer",
         "_closing",
         "_handed",
+        "_heads",
         "_idle_deadline",
         "_idle_timer",
         "_lane",
         "_pending",
         "_server",
         "_task",
-        "_template",
     )
 
     def __init__(self, server: LaneServer, loop: asyncio.AbstractEventLoop) -> None:
@@ -313,7 +320,7 @@ class LaneConnection(BaseProtocol):
         self._idle_deadline = 0.0
         self._idle_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
-        self._template: _Template | None = None  # the last head parsed
+        self._heads: list[_Template] = []  # the last heads parsed, the latest first
 
     @property
     def keepalive_timeout(self) -> float:
@@ -365,8 +372,7 @@ class LaneConnection(BaseProtocol):
                 if len(buffer) > MAX_HEAD:
                     self._hand_over()
                 return  # the rest of the head is to come; the idle timer bounds the wait
-            template = self._template
-            head = None if template is None else template.match(buffer, end)
+            head = self._known_head(buffer, end)
             if head is None:
                 head = self._parse_head(buffer, end)
                 if head is None:
@@ -388,6 +394,17 @@ class LaneConnection(BaseProtocol):
             self._run(LaneRequest(self, path, query, headers, body))
         if self._task is None and not self._buffer and self._closing:
             self._close()
+
+    def _known_head(self, buffer: bytes | bytearray, end: int) -> _Head | None:
+        """The head in `buffer` parsed by one of the last heads kept (see `_Template`)."""
+        heads = self._heads
+        for i, template in enumerate(heads):
+            parsed = template.match(buffer, end)
+            if parsed is not None:
+                if i:
+                    heads.insert(0, heads.pop(i))
+                return parsed
+        return None
 
     def _parse_head(self, buffer: bytes | bytearray, end: int) -> _Head | None:
         """(path, query string, headers, Content-Length) of a head the lane serves; None
@@ -423,7 +440,9 @@ class LaneConnection(BaseProtocol):
         if size > lane.max_body_size:
             return None  # aiohttp answers 413
         parsed = lane.path, query.decode("ascii"), CIMultiDictProxy(CIMultiDict(pairs)), size
-        self._template = _Template(buffer, end, parsed, pairs, lane.max_body_size)
+        heads = self._heads
+        heads.insert(0, _Template(bytes(buffer[:end]), parsed, pairs, lane.max_body_size))
+        del heads[KEPT_HEADS:]
         return parsed
 
     def _run(self, request: LaneRequest) -> None:

@@ -429,40 +429,107 @@ def lane_connection(max_body_size: int = 1000) -> LaneConnection:
     return asyncio.run(make())
 
 
-def head_of(length: str, *, spaces: str = "", extra: str = "") -> bytes:
+def head_of(length: str, *, spaces: str = "", extra: str = "", session: str = "s1") -> bytes:
     return (
-        "POST /mcp?a=1 HTTP/1.1\r\nHost: x\r\n"
+        "POST /mcp?a=1 HTTP/1.1\r\nHost: x\r\nMcp-Session-Id: " + session + "\r\n"
         f"content-length: {length}{spaces}\r\nX-Other: y{extra}\r\n\r\n"
     ).encode()
 
 
 def parsed(conn: LaneConnection, raw: bytes) -> Any:
     end = raw.find(b"\r\n\r\n")
-    template = conn._template
-    found = None if template is None else template.match(raw, end)
+    found = conn._known_head(raw, end)
     return found if found is not None else conn._parse_head(raw, end)
 
 
 @pytest.mark.parametrize("spaces", ["", "  "])
-def test_a_head_that_differs_only_in_its_content_length_reuses_the_last_parse(spaces: str) -> None:
+def test_a_head_that_differs_in_header_values_reuses_the_last_parse(spaces: str) -> None:
     conn = lane_connection()
     first = parsed(conn, head_of("10", spaces=spaces))
     assert first[3] == 10
-    template = conn._template
-    assert template is not None
+    (template,) = conn._heads
     assert parsed(conn, head_of("10", spaces=spaces)) is first  # the same head: the same parse
-    for length in ("7", "123", "0"):
-        path, query, headers, size = parsed(conn, head_of(length, spaces=spaces))
-        assert conn._template is template  # no fresh parse
+    for length, session in [("7", "s1"), ("123", "s1"), ("0", "other"), ("0", "s2")]:
+        path, query, headers, size = parsed(conn, head_of(length, spaces=spaces, session=session))
+        assert conn._heads == [template]  # no fresh parse
         assert (path, query, size) == ("/mcp", "a=1", int(length))
         assert headers["Content-Length"] == length
-        assert list(headers) == ["Host", "content-length", "X-Other"]
-        again = parsed(conn, head_of(length, spaces=spaces))
+        assert headers["Mcp-Session-Id"] == session
+        assert list(headers) == ["Host", "Mcp-Session-Id", "content-length", "X-Other"]
+        again = parsed(conn, head_of(length, spaces=spaces, session=session))
         assert again[2] is headers  # the same head again: its parse kept
-    # Over the limit, or any other difference: parsed afresh.
-    assert parsed(conn, head_of("1001", spaces=spaces)) is None
-    assert parsed(conn, head_of("5", spaces=spaces, extra="z"))[2]["X-Other"] == "yz"
-    assert conn._template is not template
+    changed = parsed(conn, head_of("5", spaces=spaces, extra=" z\t"))
+    assert changed[2]["X-Other"] == "y z"
+    assert conn._heads == [template]
+
+
+@pytest.mark.parametrize(
+    ("length", "session", "extra"),
+    [
+        pytest.param("1001", "s1", "", id="over the body limit"),
+        pytest.param("1a", "s1", "", id="not digits"),
+        pytest.param("-1", "s1", "", id="negative"),
+        pytest.param("1" * 13, "s1", "", id="too many digits"),
+        pytest.param("5", "s\x7f1", "", id="a control byte"),
+        pytest.param("5", "s\x80", "", id="obs-text"),
+        pytest.param("5", "s1", "\rInjected: 1", id="bare CR"),
+        pytest.param("5", "s1", "\nInjected: 1", id="bare LF"),
+    ],
+)
+def test_a_changed_value_the_lane_does_not_serve_is_not_served(
+    length: str, session: str, extra: str
+) -> None:
+    conn = lane_connection()
+    parsed(conn, head_of("10"))
+    raw = (
+        head_of("10")
+        .replace(b"s1", session.encode("latin-1"))
+        .replace(b": 10", b": " + length.encode())
+    )
+    raw = raw.replace(b"X-Other: y", b"X-Other: y" + extra.encode())
+    assert parsed(conn, raw) is None  # neither the kept head nor a fresh parse serves it
+
+
+def test_a_connection_header_that_changes_to_close_leaves_the_lane() -> None:
+    conn = lane_connection()
+    parsed(conn, b"POST /mcp HTTP/1.1\r\nConnection: keep-alive\r\nContent-Length: 1\r\n\r\n")
+    assert (
+        parsed(conn, b"POST /mcp HTTP/1.1\r\nConnection: close\r\nContent-Length: 1\r\n\r\n")
+        is None
+    )
+    again = parsed(
+        conn, b"POST /mcp HTTP/1.1\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\n"
+    )
+    assert again[3] == 2
+
+
+def test_other_header_names_or_another_target_are_parsed_afresh() -> None:
+    conn = lane_connection()
+    parsed(conn, head_of("10"))
+    (template,) = conn._heads
+    renamed = head_of("10").replace(b"X-Other", b"X-Other2")
+    assert parsed(conn, renamed)[2]["X-Other2"] == "y"
+    assert conn._heads[0] is not template
+    # A header of another name with the template's name as its prefix is no match either.
+    longer = head_of("10").replace(b"X-Other:", b"X-Other-Too:")
+    assert "X-Other" not in parsed(conn, longer)[2]
+    elsewhere = head_of("10").replace(b"/mcp?a=1", b"/mcp?a=2")
+    assert parsed(conn, elsewhere)[1] == "a=2"
+
+
+def test_a_connection_keeps_its_last_two_heads() -> None:
+    conn = lane_connection()
+    opening = b"POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n"
+    first = parsed(conn, opening)
+    for session in ("s1", "s2", "s3"):
+        # A proxy's pooled connection: an `initialize`, then a session's requests.
+        assert parsed(conn, opening) is first
+        assert parsed(conn, head_of("10", session=session))[2]["Mcp-Session-Id"] == session
+        assert len(conn._heads) == 2
+    third = b"POST /mcp HTTP/1.1\r\nHost: y\r\nX: 1\r\nContent-Length: 9\r\n\r\n"
+    parsed(conn, third)
+    assert len(conn._heads) == 2
+    assert parsed(conn, opening) is not first  # the oldest was let go: parsed afresh
 
 
 def test_a_lane_requests_body_reads_as_aiohttps_does() -> None:
