@@ -278,8 +278,7 @@ class LoopActorRef(SupervisableRef[A]):
         ref = _current_actor.get()
         if ref is not None and ref() is actor:  # from the actor's own task: keep the order
             return False
-        inbox._q = deque((envelope,))
-        actor._context.run(actor._drain)
+        actor._context.run(actor._handle_alone, envelope)
         return True
 
     @overload
@@ -529,47 +528,59 @@ class LoopActor(pykka.Actor, Process):
                 self._loop.call_soon(self._drain, context=self._context)
                 return
             n += 1
-            envelope = q.popleft()
-            message = envelope.message
-            if type(message) is _ActorStop:
-                if envelope.reply_to is not None:
-                    if self._stop_replies is None:
-                        self._stop_replies = []
-                    self._stop_replies.append(envelope.reply_to)
-                self._begin_stop(NORMAL)
-                return
-            self._busy = True
-            try:
-                # pykka's `_handle_receive` tells its proxy messages apart from the actor's own
-                # with four isinstance checks; most messages are the actor's own.
-                if type(message) in _PROXY_MESSAGES:
-                    result = self._handle_receive(message)
-                else:
-                    result = self.on_receive(message)
-            except Exception as exc:
-                self._busy = False
-                if not self._handler_failed(envelope, exc):
-                    return
-                if self._stop_request is not None:
-                    self._begin_stop(self._stop_request)
-                    return
-                continue
-            except BaseException as exc:
-                self._busy = False
-                self._crash(exc, envelope)
-                return
-            if type(result) is _CoroutineType:
-                self._inflight = envelope
-                self._spawn(self._run_async(result, envelope), result)
-                return
-            self._busy = False
-            if envelope.reply_to is not None:
-                envelope.reply_to.set(result)
-            if self._stop_request is not None:
-                self._begin_stop(self._stop_request)
+            if not self._handle(q.popleft()):
                 return
         if inbox._q is q:
             inbox.release()
+
+    def _handle_alone(self, envelope: Envelope[Any]) -> None:
+        """Handle `envelope` as `_drain` handles an inbox holding only it (`tell_now`, the
+        actor idle), then drain what its handler queued meanwhile."""
+        if self._handle(envelope) and self.actor_inbox._q:
+            self._drain()
+
+    def _handle(self, envelope: Envelope[Any]) -> bool:
+        """Handle one message (in the actor's context, not busy); False when draining must
+        stop after it: the actor stops or crashed, or its handler goes on as a task."""
+        message = envelope.message
+        if type(message) is _ActorStop:
+            if envelope.reply_to is not None:
+                if self._stop_replies is None:
+                    self._stop_replies = []
+                self._stop_replies.append(envelope.reply_to)
+            self._begin_stop(NORMAL)
+            return False
+        self._busy = True
+        try:
+            # pykka's `_handle_receive` tells its proxy messages apart from the actor's own
+            # with four isinstance checks; most messages are the actor's own.
+            if type(message) in _PROXY_MESSAGES:
+                result = self._handle_receive(message)
+            else:
+                result = self.on_receive(message)
+        except Exception as exc:
+            self._busy = False
+            if not self._handler_failed(envelope, exc):
+                return False
+            if self._stop_request is not None:
+                self._begin_stop(self._stop_request)
+                return False
+            return True
+        except BaseException as exc:
+            self._busy = False
+            self._crash(exc, envelope)
+            return False
+        if type(result) is _CoroutineType:
+            self._inflight = envelope
+            self._spawn(self._run_async(result, envelope), result)
+            return False
+        self._busy = False
+        if envelope.reply_to is not None:
+            envelope.reply_to.set(result)
+        if self._stop_request is not None:
+            self._begin_stop(self._stop_request)
+            return False
+        return True
 
     async def _run_async(self, coro: Coroutine[Any, Any, Any], envelope: Envelope[Any]) -> None:
         try:

@@ -51,6 +51,11 @@ class Log(LoopActor):
 
             self.start_task(tell_self())
             return None
+        if isinstance(message, str) and message.startswith("fan:"):
+            self.seen.append(message)
+            for part in message[len("fan:") :].split(","):
+                self.actor_ref.tell(part)  # queued behind this one, handled next
+            return None
         if message == "crash":
             raise RuntimeError("crashed on purpose")
         self.seen.append(message)
@@ -68,6 +73,20 @@ def test_tell_now_on_the_loop_to_an_idle_actor_is_handled_before_it_returns(
         return list(seen)  # what the actor had handled when tell_now returned
 
     assert runtime.call(send) == ["hello"]
+    ref.stop()
+
+
+def test_what_a_tell_now_handler_tells_itself_is_handled_next_and_once(runtime: Runtime) -> None:
+    seen: list[Any] = []
+    ref = runtime.call(lambda: Log.start(seen))
+
+    def send() -> tuple[list[Any], bool]:
+        ref.tell_now("fan:a,b")
+        return list(seen), ref.actor_inbox._q is None  # drained, and no empty deque kept
+
+    assert runtime.call(send) == (["fan:a,b", "a", "b"], True)
+    runtime.call(lambda: None)  # a drain the tells scheduled has run: it found nothing
+    assert seen == ["fan:a,b", "a", "b"]
     ref.stop()
 
 
