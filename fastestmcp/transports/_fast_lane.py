@@ -50,6 +50,7 @@ import re
 import time
 from dataclasses import dataclass
 from email.utils import formatdate
+from http import HTTPStatus
 from typing import Any, Final, cast
 from urllib.parse import parse_qsl
 
@@ -58,7 +59,14 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
 from fastestmcp.protocol.errors import InternalError
-from fastestmcp.transports._http_common import Handler, body_timed_out, refuse
+from fastestmcp.transports._http_common import (
+    SESSION_HEADER,
+    Answer,
+    AnswerHandler,
+    Handler,
+    body_timed_out,
+    refuse,
+)
 from supervisors.eager import resume_in_task
 
 try:  # what the lane uses of aiohttp beyond its public web API (see `lane_supported`)
@@ -122,7 +130,7 @@ class FastLane:
     arrive within `body_timeout` seconds (None: no limit) of their heads, by `handler`."""
 
     path: str
-    handler: Handler
+    handler: AnswerHandler
     max_body_size: int
     body_timeout: float | None
 
@@ -487,20 +495,30 @@ class LaneConnection(BaseProtocol):
         else:
             self._arm_idle()
 
-    async def _write(self, request: LaneRequest, response: web.StreamResponse) -> bool:
+    async def _write(self, request: LaneRequest, response: web.StreamResponse | Answer) -> bool:
         """Send `response` (whole, or the end of a streamed one); whether the connection
         stays open for the next request."""
+        if type(response) is Answer:
+            whole = _answer_bytes(response)
+            if whole is not None:
+                self._send(whole)
+                return True
+            response = response.response()
+        assert isinstance(response, web.StreamResponse)
         if not response.prepared:
             plain = _plain(response)
             if plain is not None:
-                transport = self.transport
-                if transport is None:
-                    raise ConnectionResetError("Connection lost")
-                transport.write(plain)
+                self._send(plain)
                 return response.keep_alive is not False
             await response.prepare(cast(web.BaseRequest, request))
         await response.write_eof()  # a no-op for a stream the handler ended
         return bool(response.keep_alive)
+
+    def _send(self, data: bytes) -> None:
+        transport = self.transport
+        if transport is None:
+            raise ConnectionResetError("Connection lost")
+        transport.write(data)
 
     # timers
 
@@ -669,6 +687,39 @@ def _plain(response: web.StreamResponse) -> bytes | None:
     head = f"HTTP/1.1 {status} {response.reason}\r\n{fields}{_date_and_server()}\r\n"
     return head.encode("utf-8") + body
 
+
+def _answer_bytes(answer: Answer) -> bytes | None:
+    """An `Answer` as `_plain` serialises its aiohttp response; None for a session id that
+    is not a plain visible-ASCII token (never one the server minted: aiohttp judges it)."""
+    body = answer.body
+    session_id = answer.session_id
+    if session_id is None:
+        session = ""
+    elif session_id.isascii() and session_id.isprintable() and " " not in session_id:
+        session = f"{SESSION_HEADER}: {session_id}\r\n"
+    else:
+        return None
+    status = answer.status
+    reason = _REASONS.get(status)
+    if reason is None:
+        return None
+    if body is None:
+        return (
+            f"HTTP/1.1 {status} {reason}\r\n{session}Content-Length: 0\r\n{_date_and_server()}\r\n"
+        ).encode("ascii")
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\n{session}Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n{_date_and_server()}\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+#: The reason phrases of the statuses an `Answer` has (aiohttp's: Python's `HTTPStatus`).
+_REASONS: Final = {
+    int(status): status.phrase
+    for status in HTTPStatus
+    if 200 <= status < 600 and status not in (204, 205, 304)  # (no body, no Content-Length)
+}
 
 #: Headers the lane writes itself (or, for a cookie, leaves to aiohttp's `prepare`).
 _SET_BY_AIOHTTP: Final = frozenset(

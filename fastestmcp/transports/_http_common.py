@@ -288,6 +288,31 @@ def _too_large(limit: int) -> web.Response:
     )
 
 
+SESSION_HEADER: Final = "Mcp-Session-Id"
+
+
+class Answer:
+    """A whole answer the transport made itself: a status, a JSON body or none, and the
+    session's id (one the server minted) or none. Most POSTs end with one. Where an aiohttp
+    response is wanted it becomes one (`response()`, what `handle_request` returns); the
+    fast lane writes it in one piece without making that response."""
+
+    __slots__ = ("body", "session_id", "status")
+
+    def __init__(self, status: int, body: bytes | None = None, session_id: str | None = None):
+        self.status = status
+        self.body = body
+        self.session_id = session_id
+
+    def response(self) -> web.Response:
+        headers = None if self.session_id is None else {SESSION_HEADER: self.session_id}
+        if self.body is None:
+            return web.Response(status=self.status, headers=headers)
+        return web.Response(
+            status=self.status, body=self.body, content_type="application/json", headers=headers
+        )
+
+
 def unread_answer() -> web.Response:
     """What a handler returns when its client went away: nobody reads it (499, as nginx
     logs a request the client closed)."""
@@ -459,6 +484,8 @@ async def finish_sse(response: web.StreamResponse) -> None:
 SHUTDOWN_TIMEOUT: Final = 5.0  # seconds the runner waits for requests in flight on stop
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+#: What the fast lane runs: a handler that may answer with an `Answer`.
+AnswerHandler = Callable[[web.BaseRequest], Awaitable["web.StreamResponse | Answer"]]
 
 
 def _connection_options(idle_timeout: float | None) -> dict[str, Any]:

@@ -83,6 +83,8 @@ from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._fast_lane import LANE_SUPPORTED, FastLane, LaneServer
 from fastestmcp.transports._http_common import (
+    SESSION_HEADER,
+    Answer,
     OriginPolicy,
     check_body_timeout,
     check_idle_connection_timeout,
@@ -126,7 +128,6 @@ __all__ = [
 log = structlog.get_logger("fastestmcp.transports.http")
 
 DEFAULT_PATH: Final = "/mcp"
-SESSION_HEADER: Final = "Mcp-Session-Id"
 LAST_EVENT_ID_HEADER: Final = "Last-Event-ID"
 STANDALONE_STREAM: Final = "0"
 VERSION_HEADER: Final = "MCP-Protocol-Version"
@@ -723,6 +724,13 @@ class StreamableHttpTransport:
     # -- entry -----------------------------------------------------------------------------------
 
     async def handle_request(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Serve one request of the MCP endpoint (aiohttp's handler for it)."""
+        answer = await self.answer_request(request)
+        return answer.response() if isinstance(answer, Answer) else answer
+
+    async def answer_request(self, request: web.BaseRequest) -> web.StreamResponse | Answer:
+        """`handle_request`, but a plain answer is left an `Answer` (what the fast lane
+        writes without an aiohttp response)."""
         try:
             refused = self._check_origin(request)
             if refused is not None:
@@ -832,7 +840,7 @@ class StreamableHttpTransport:
 
     # -- POST ------------------------------------------------------------------------------------
 
-    async def _post(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def _post(self, request: web.BaseRequest) -> web.StreamResponse | Answer:
         json_ok, sse_ok = _accepts(request)
         if not (json_ok or sse_ok):
             return _refuse(
@@ -925,7 +933,7 @@ class StreamableHttpTransport:
                         headers={SESSION_HEADER: session.id},
                     )
             sink.frame(body, info, decoded=single, now=True)
-            return web.Response(status=202, headers={SESSION_HEADER: session.id})
+            return Answer(202, session_id=session.id)
 
         for request_id in request_ids:
             if request_id in session.streams:
@@ -990,7 +998,7 @@ class StreamableHttpTransport:
         stream: _Stream,
         conn: object,
         opens: bool,
-    ) -> web.StreamResponse:
+    ) -> web.StreamResponse | Answer:
         headers = {SESSION_HEADER: session.id}
         while True:
             if stream.overflowed:
@@ -1002,10 +1010,9 @@ class StreamableHttpTransport:
                 if opens:  # the initialize that opened this session
                     if peek(frame).error is not None:
                         self._end(session)  # a failed initialize issues no session
-                        headers = {}
-                    else:
-                        session.version = _negotiated(frame)
-                return web.Response(body=frame, content_type="application/json", headers=headers)
+                        return Answer(200, frame)
+                    session.version = _negotiated(frame)
+                return Answer(200, frame, session.id)
             if stream.stream_id is not None:
                 response = await self._start_sse(request, headers, session, stream.stream_id, 0)
                 stream.primed = stream.primed or session.priming()
@@ -1420,7 +1427,7 @@ def _server_class(transport: StreamableHttpTransport) -> Callable[..., web.Serve
         return web.Server
     lane = FastLane(  # the lane serves only POSTs to `path` without Expect: no `one_path`
         path=options.path,
-        handler=transport.handle_request,
+        handler=transport.answer_request,
         max_body_size=options.max_body_size,
         body_timeout=options.body_timeout,
     )

@@ -40,6 +40,7 @@ from aiohttp import web
 from fastestmcp.protocol import jsonrpc, modern
 from fastestmcp.protocol.errors import InvalidRequest
 from fastestmcp.transports._http_common import (
+    Answer,
     client_gone,
     finish_sse,
     http_info,
@@ -182,7 +183,7 @@ async def post_modern(
     body: bytes,
     decoded: jsonrpc.Message | jsonrpc.Batch,
     sse_ok: bool,
-) -> web.StreamResponse:
+) -> web.StreamResponse | Answer:
     """Serve one 2026-07-28 POST (see the module comment)."""
     if isinstance(decoded, jsonrpc.Batch):
         return refuse(
@@ -195,7 +196,7 @@ async def post_modern(
     if not isinstance(decoded, jsonrpc.Request):
         # The modern wire defines no client-to-server notifications (cancelling is closing the
         # response stream), and a response has no request to go to: acknowledged, dropped.
-        return web.Response(status=202)
+        return Answer(202)
     handle = transport.handle
     if handle is None or transport._closing:
         return transport._busy("the server is not running")
@@ -257,7 +258,7 @@ async def _respond(
     outbox: ModernOutbox,
     request_id: RequestId,
     sse_ok: bool,
-) -> web.StreamResponse:
+) -> web.StreamResponse | Answer:
     keepalive = transport.options.keepalive
     loop = asyncio.get_running_loop()
     last_write = loop.time()
@@ -276,7 +277,7 @@ async def _respond(
                 outbox.answered = True
             if response is None:
                 if final:  # a plain JSON answer
-                    return web.Response(body=frame, status=status, content_type="application/json")
+                    return Answer(status, frame)
                 if not sse_ok:
                     continue  # a JSON-only client gets the response only
                 response = await start_sse(request, {})

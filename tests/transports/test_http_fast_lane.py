@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -29,8 +30,10 @@ from fastestmcp.transports._fast_lane import (
     LaneConnection,
     LaneRequest,
     LaneServer,
+    _answer_bytes,
     _plain,
 )
+from fastestmcp.transports._http_common import Answer
 from fastestmcp.transports.http import HttpServer, serve
 from tests.transports.http_fixture import (
     ACCEPT_BOTH,
@@ -412,6 +415,29 @@ def test_anything_but_a_plain_answer_goes_through_aiohttps_prepare(
     response: web.StreamResponse,
 ) -> None:
     assert _plain(response) is None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(Answer(200, b'{"jsonrpc":"2.0","id":1,"result":{}}', "ab12"), id="result"),
+        pytest.param(Answer(200, b"{}"), id="no session"),
+        pytest.param(Answer(202, session_id="ab12"), id="accepted"),
+        pytest.param(Answer(202), id="accepted, no session"),
+        pytest.param(Answer(400, b'{"error":1}'), id="error status"),
+    ],
+)
+def test_an_answer_goes_out_as_aiohttps_response_of_it_would(answer: Answer) -> None:
+    def undated(raw: bytes | None) -> bytes:
+        assert raw is not None
+        return re.sub(rb"\r\nDate: [^\r]*", b"", raw)
+
+    assert undated(_answer_bytes(answer)) == undated(_plain(answer.response()))
+
+
+@pytest.mark.parametrize("session_id", ["a\r\nX-Injected: 1", "a b", "caf\u00e9", "a\x7f"])
+def test_an_answer_with_an_odd_session_id_is_left_to_aiohttp(session_id: str) -> None:
+    assert _answer_bytes(Answer(200, b"{}", session_id)) is None
 
 
 # -- the last head, kept ---------------------------------------------------------------------------
