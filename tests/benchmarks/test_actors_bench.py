@@ -4,10 +4,11 @@ the machines are too noisy; the numbers live in benchmarks/RESULTS.md)."""
 from __future__ import annotations
 
 import importlib.util
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+
+from tests.benchmarks._script import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "actors.py"
@@ -29,14 +30,7 @@ def load_benchmark() -> ModuleType:
 def test_quick_run_completes_and_reports_every_case(tmp_path: Path) -> None:
     bench = load_benchmark()
     out = tmp_path / "RESULTS.md"
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--rounds", "1", "--write", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        cwd=ROOT,
-    )
+    proc = run_script("actors.py", "--quick", "--rounds", "1", "--write", str(out), timeout=120)
     assert proc.returncode == 0, proc.stderr[-4000:]
     report = proc.stdout
     assert report.strip() in out.read_text()

@@ -8,13 +8,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "http_bench.py"
+from tests.benchmarks._script import run_script
 
 TINY = [
     "--quick",
@@ -40,14 +38,7 @@ TINY = [
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-        cwd=ROOT,
-    )
+    return run_script("http_bench.py", *args, timeout=240)
 
 
 @pytest.mark.timeout(400)
@@ -206,21 +197,10 @@ def test_instructions_scenario_without_valgrind_reports_na(tmp_path: Path) -> No
     git = shutil.which("git")
     if git is not None:
         (bin_dir / "git").symlink_to(git)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--quick",
-            "--scenarios",
-            "instructions",
-            "--kinds",
-            "canned",
-        ],
-        capture_output=True,
-        text=True,
+    proc = run_script(
+        "http_bench.py",
+        *("--quick", "--scenarios", "instructions", "--kinds", "canned"),
         timeout=120,
-        check=False,
-        cwd=ROOT,
         env={**os.environ, "PATH": str(bin_dir)},
     )
     assert proc.returncode == 0, proc.stderr[-4000:]

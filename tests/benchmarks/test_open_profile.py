@@ -4,14 +4,11 @@ fastestmcp and the canned responder (tiny sizes: no figure is asserted but its s
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "open_profile.py"
+from tests.benchmarks._script import run_script
+
 PHASES = [
     "initialize + initialized",
     "remember",
@@ -22,14 +19,7 @@ PHASES = [
 
 
 def _run(*args: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=ROOT,
-    )
+    proc = run_script("open_profile.py", *args, timeout=300)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return proc.stdout
 
@@ -55,12 +45,6 @@ def test_cpu_time_mode_and_bad_arguments() -> None:
     assert "server CPU, us per operation" in report
     for value in _values(report).values():
         assert re.fullmatch(r"\d+ \(\d+ system\)", value), report
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--sessions", "2", "--connections", "3"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    proc = run_script("open_profile.py", "--sessions", "2", "--connections", "3", timeout=60)
     assert proc.returncode == 2
     assert "--connections must be <= --sessions" in proc.stderr

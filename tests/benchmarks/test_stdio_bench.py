@@ -5,33 +5,18 @@ packages)."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "stdio.py"
+from tests.benchmarks._script import ROOT, run_script
 
 
 def test_quick_run_reports_fastestmcp_and_the_canned_responder(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     out.write_text("# Some other benchmark\n\nkept as it is\n")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--quick",
-            "--calls",
-            "50",
-            "--kinds",
-            "fastestmcp,canned",
-            "--write",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
+    proc = run_script(
+        "stdio.py",
+        *("--quick", "--calls", "50", "--kinds", "fastestmcp,canned", "--write", str(out)),
         timeout=120,
-        check=False,
-        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     report = proc.stdout
