@@ -74,9 +74,20 @@ def test_demo_takes_a_free_port_when_its_port_is_taken() -> None:
     assert "session ended: DELETE -> 204" in out
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """In the child: Ctrl-C's default action, which Python turns into KeyboardInterrupt. A
+    suite started in the background by a shell without job control (`make test &`) would
+    pass its SIGINT-ignored disposition on, and the demo would never see the Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_demo_keeps_serving_until_ctrl_c_and_the_sdk_snippet_connects() -> None:
     proc = subprocess.Popen(
-        [*DEMO, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*DEMO, "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     try:
         assert proc.stdout is not None
