@@ -14,6 +14,15 @@ from typing import Any
 from fastestmcp.demo.__main__ import sdk_snippet
 
 DEMO = [sys.executable, "-m", "fastestmcp.demo"]
+# The demo with Ctrl-C turned into KeyboardInterrupt whatever this process was given: a suite
+# started in the background by a shell without job control (`make test &`) runs with SIGINT
+# ignored, children inherit that, and the demo would never see the test's Ctrl-C.
+DEMO_WITH_CTRL_C = [
+    sys.executable,
+    "-c",
+    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('fastestmcp.demo', run_name='__main__', alter_sys=True)",
+]
 URL = re.compile(
     r"serving the example server over streamable HTTP at (http://127\.0\.0\.1:\d+/mcp)"
 )
@@ -74,20 +83,12 @@ def test_demo_takes_a_free_port_when_its_port_is_taken() -> None:
     assert "session ended: DELETE -> 204" in out
 
 
-def _ctrl_c_as_at_a_terminal() -> None:
-    """In the child: Ctrl-C's default action, which Python turns into KeyboardInterrupt. A
-    suite started in the background by a shell without job control (`make test &`) would
-    pass its SIGINT-ignored disposition on, and the demo would never see the Ctrl-C."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_demo_keeps_serving_until_ctrl_c_and_the_sdk_snippet_connects() -> None:
     proc = subprocess.Popen(
-        [*DEMO, "--port", "0"],
+        [*DEMO_WITH_CTRL_C, "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     try:
         assert proc.stdout is not None
