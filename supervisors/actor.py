@@ -87,6 +87,15 @@ _URN_PREFIX: Final = uuid.uuid4().urn[:-12]
 _urn_counter = itertools.count(1)
 
 
+def _entered(context: contextvars.Context) -> bool:
+    """Whether `context` is entered on this thread (`Context.run` refuses to enter it twice)."""
+    try:
+        context.run(bool)
+    except RuntimeError:
+        return True
+    return False
+
+
 def _next_urn() -> str:
     return f"{_URN_PREFIX}{next(_urn_counter) & 0xFFFFFFFFFFFF:012x}"
 
@@ -278,7 +287,15 @@ class LoopActorRef(SupervisableRef[A]):
         ref = _current_actor.get()
         if ref is not None and ref() is actor:  # from the actor's own task: keep the order
             return False
-        actor._context.run(actor._handle_alone, envelope)
+        try:
+            actor._context.run(actor._handle_alone, envelope)
+        except RuntimeError:
+            # Its context may be entered further down this stack (a callback of its own reply,
+            # or its task, reached another actor whose handler tells it): then it is not idle
+            # here after all, nothing ran, and the message is queued.
+            if not _entered(actor._context):
+                raise
+            return False
         return True
 
     @overload

@@ -90,6 +90,40 @@ def test_what_a_tell_now_handler_tells_itself_is_handled_next_and_once(runtime: 
     ref.stop()
 
 
+class Relay(LoopActor):
+    """Tells `target` (with `tell_now`) whatever it is told."""
+
+    def __init__(self, target: Any) -> None:
+        super().__init__()
+        self.target = target
+
+    def on_receive(self, message: Any) -> Any:
+        self.target.tell_now(message)
+        return None
+
+
+def test_tell_now_to_an_actor_whose_context_is_entered_further_down_is_a_plain_tell(
+    runtime: Runtime,
+) -> None:
+    # A's reply wakes a callback at once, still inside A's context; the callback tells B,
+    # whose handler tells A: A cannot be entered again there, so its message is queued.
+    seen: list[Any] = []
+    a = runtime.call(lambda: Log.start(seen))
+    b = runtime.call(lambda: Relay.start(a))
+
+    def ask_then_relay() -> None:
+        reply = a.ask_now("first")
+        assert reply.done()  # answered within ask_now: its callbacks run in A's context
+        a.ask("second", block=False).add_done_callback(lambda _: b.tell_now("third"))
+
+    runtime.call(ask_then_relay)
+    wait_until(lambda: seen == ["first", "second", "third"], "all three, in order")
+    assert a.is_alive()  # neither crashed
+    assert b.is_alive()
+    a.stop()
+    b.stop()
+
+
 def test_tell_now_behind_queued_messages_waits_its_turn(runtime: Runtime) -> None:
     seen: list[Any] = []
     ref = runtime.call(lambda: Log.start(seen))
