@@ -1105,6 +1105,15 @@ def callgrind_missing() -> str | None:
     return None
 
 
+def callgrind_prefix(folder: Path) -> list[str]:
+    """The command prefix that starts a server under callgrind, instrumentation off (switched
+    on with `callgrind_control`), its dumps written to `folder`."""
+    return [
+        *("valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=no"),
+        f"--callgrind-out-file={folder / 'callgrind.out'}",
+    ]
+
+
 def callgrind_control(pid: int, *options: str) -> None:
     """`callgrind_control OPTIONS PID`: it talks to the valgrind in that process over vgdb and
     returns once the command has run there (instrumentation switched, dump written)."""
@@ -1177,12 +1186,7 @@ def callgrind_case(spec: Metrics) -> Metrics:
         return {"na": missing}
     kind = KIND_BY_NAME[spec["kind"]]
     folder = Path(tempfile.mkdtemp(prefix="http-bench-callgrind-"))
-    out = folder / "callgrind.out"
-    prefix = [
-        *("valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=no"),
-        f"--callgrind-out-file={out}",
-    ]
-    server = Server(kind, prefix=prefix, variant=spec.get("variant"))
+    server = Server(kind, prefix=callgrind_prefix(folder), variant=spec.get("variant"))
     try:
         t0 = time.monotonic()
         server.wait_ready(CALLGRIND_START_TIMEOUT)

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import sys
 import tempfile
@@ -47,7 +46,9 @@ from http_bench import (
     Server,
     callgrind_control,
     callgrind_missing,
+    callgrind_prefix,
     callgrind_total,
+    cpu_split,
 )
 from stdio import KIND_BY_NAME
 
@@ -118,22 +119,16 @@ class Meter:
         self.seen: set[Path] = set()
         self.cpu0 = (0.0, 0.0)
 
-    def cpu(self) -> tuple[float, float]:
-        with open(f"/proc/{self.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        tick = os.sysconf("SC_CLK_TCK")
-        return int(fields[11]) / tick, int(fields[12]) / tick  # utime, stime
-
     def start(self) -> None:
         if self.folder is None:
-            self.cpu0 = self.cpu()
+            self.cpu0 = cpu_split(self.pid)
         else:
             self.new_dumps()  # what ran before (the warm-up) is not counted
             callgrind_control(self.pid, "--instr=on")
 
     def stop(self, name: str, count: int) -> str:
         if self.folder is None:
-            user, system = (b - a for a, b in zip(self.cpu0, self.cpu(), strict=True))
+            user, system = (b - a for a, b in zip(self.cpu0, cpu_split(self.pid), strict=True))
             return f"{(user + system) / count * 1e6:.0f} ({system / count * 1e6:.0f} system)"
         callgrind_control(self.pid, "--instr=off")
         callgrind_control(self.pid, f"--dump={name}")
@@ -188,12 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"open_profile: {missing}; run with --cpu", file=sys.stderr)
             return 2
     folder = None if args.cpu else Path(tempfile.mkdtemp(prefix="open-profile-"))
-    prefix: list[str] = []
-    if folder is not None:
-        prefix = [
-            *("valgrind", "--tool=callgrind", "--instr-atstart=no", "--separate-threads=no"),
-            f"--callgrind-out-file={folder / 'callgrind.out'}",
-        ]
+    prefix = [] if folder is None else callgrind_prefix(folder)
     variant = "lane" if args.kind == "canned" else None
     total = args.warmup + 2 * args.sessions + 1
     server = Server(KIND_BY_NAME[args.kind], max_sessions=total, prefix=prefix, variant=variant)

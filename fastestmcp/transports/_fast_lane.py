@@ -704,12 +704,12 @@ def _answer_bytes(answer: Answer) -> bytes | None:
     if reason is None:
         return None
     if body is None:
-        return (
-            f"HTTP/1.1 {status} {reason}\r\n{session}Content-Length: 0\r\n{_date_and_server()}\r\n"
-        ).encode("ascii")
+        body, fields = b"", session
+    else:
+        fields = f"{session}Content-Type: application/json\r\n"
     head = (
-        f"HTTP/1.1 {status} {reason}\r\n{session}Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n{_date_and_server()}\r\n"
+        f"HTTP/1.1 {status} {reason}\r\n{fields}Content-Length: {len(body)}\r\n"
+        f"{_date_and_server()}\r\n"
     )
     return head.encode("ascii") + body
 
@@ -718,7 +718,7 @@ def _answer_bytes(answer: Answer) -> bytes | None:
 _REASONS: Final = {
     int(status): status.phrase
     for status in HTTPStatus
-    if 200 <= status < 600 and status not in (204, 205, 304)  # (no body, no Content-Length)
+    if 200 <= status < 600 and status not in _NO_BODY_STATUSES  # (no Content-Length)
 }
 
 #: Headers the lane writes itself (or, for a cookie, leaves to aiohttp's `prepare`).
