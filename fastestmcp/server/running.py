@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
-import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,6 +22,7 @@ import structlog
 
 from fastestmcp.protocol import types
 from fastestmcp.server.dependencies import enter_lifespans
+from fastestmcp.server.ids import new_session_id
 from fastestmcp.server.outbox import Outbox
 from fastestmcp.server.reclaim import Reclaimer
 from fastestmcp.server.session import FreshStart, SessionActor, SessionServices, SessionSink
@@ -258,10 +258,9 @@ class ServerHandle:
         is fresh too).
         """
         # A stateless request actor's id is never shown to a client: a counter will do.
-        sid = session_id or (f"r{next(self._request_ids)}" if stateless else secrets.token_hex(16))
+        sid = session_id or (f"r{next(self._request_ids)}" if stateless else new_session_id())
         name = f"{self.server.name}:session:{sid}"
         out: LoopFuture[tuple[str, SessionSink]] = LoopFuture()
-        sessions = self._whereis(_names(self.server)["sessions"])
 
         def with_services(services_f: LoopFuture[SessionServices]) -> None:
             try:
@@ -277,6 +276,7 @@ class ServerHandle:
                 args=(services, sid, outbox, transport, stateless, state_id, principal, first),
                 restart="temporary" if stateless else "transient",
                 name=name,
+                type="worker",
             )
 
             def started(ref_f: LoopFuture[Any]) -> None:
@@ -290,6 +290,8 @@ class ServerHandle:
             # `now`: on the loop (an HTTP handler opening a session) the session is up, and
             # `out` set, before this returns, unless the supervisor is busy; the caller's
             # await then does not wait.
+            sessions = services.sessions  # (set by `_services`, which checked it is alive)
+            assert sessions is not None
             start_child(sessions, spec, now=True).add_done_callback(started)
 
         self._services().add_done_callback(with_services)

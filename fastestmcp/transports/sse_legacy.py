@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, fields
@@ -40,6 +39,7 @@ from aiohttp import web
 
 from fastestmcp.protocol import jsonrpc
 from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
+from fastestmcp.server.ids import new_session_id
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._http_common import (
     OriginPolicy,
@@ -300,7 +300,7 @@ class SseTransport:
         limit = self.server.max_sessions
         if limit is not None and len(self._sessions) >= limit:
             return self._busy(f"the server has its maximum of {limit} sessions open")
-        session = _SseSession(secrets.token_hex(16))
+        session = _SseSession(new_session_id())
         try:
             _, sink = await handle.open_session(
                 SseOutbox(self, session),

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from websockets.http11 import Request, Response
 
 from fastestmcp.protocol import jsonrpc
 from fastestmcp.protocol.errors import InvalidRequest
+from fastestmcp.server.ids import new_session_id
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start
 from fastestmcp.transports._http_common import OriginPolicy, wait_for_interrupt
 from fastestmcp.transports.base import RequestId
@@ -260,7 +260,7 @@ class WebSocketTransport:
         if handle is None:
             await connection.close(1013, "the server is not running")
             return
-        sid = secrets.token_hex(16)
+        sid = new_session_id()
         outbox = WebSocketOutbox(connection, sid, self.options.max_queued_bytes)
         try:
             _, sink = await handle.open_session(

@@ -14,7 +14,7 @@ import fastestmcp
 SERVER_DIR = Path(importlib.import_module("fastestmcp.server.definition").__file__ or "").parent
 # The definition layer does no IO and owns no threads or loops; the runtime layer (a Context
 # that talks to its session actor, the session, the pipeline, the running tree) may.
-RUNTIME = {"context", "modern", "pipeline", "reclaim", "session", "running"}
+RUNTIME = {"context", "ids", "modern", "pipeline", "reclaim", "session", "running"}
 FORBIDDEN = {
     "asyncio",
     "anyio",
@@ -35,6 +35,7 @@ ALLOWED = {
     "visibility": set(),
     "modern": set(),
     "reclaim": set(),
+    "ids": set(),
     "jsonschema": {"errors"},
     "results": {"errors", "jsonschema"},
     "signature": {"context", "errors", "jsonschema", "results"},
@@ -46,7 +47,7 @@ ALLOWED = {
     "context": {"definition", "elicitation", "modern", "session", "visibility"},
     "pipeline": {"components", "context", "session"},
     "session": {"context", "definition", "modern", "outbox", "pipeline", "reclaim"},
-    "running": {"definition", "dependencies", "outbox", "reclaim", "session"},
+    "running": {"definition", "dependencies", "ids", "outbox", "reclaim", "session"},
 }
 
 
