@@ -264,7 +264,8 @@ class LoopFuture(pykka.Future[T]):
         exc = self._exc
         if exc is not None:
             raise exc.with_traceback(exc.__traceback__)
-        return cast(T, self._value)
+        value: T = self._value  # (not `cast`: a call on every result)
+        return value
 
     # -- pykka.Future API --------------------------------------------------------------------
 

@@ -193,9 +193,11 @@ def _start_process(sup: Supervisor, spec: ChildSpec) -> _Started:
     the child's readiness.
     """
     start = spec.start
-    if isinstance(start, type) and issubclass(start, LoopActor):
+    # (`issubclass(start, LoopActor)` for a class, without ABCMeta's Python-level check: a
+    # loop actor is a real subclass, never a registered one.)
+    if isinstance(start, type) and LoopActor in start.__mro__:
         runtime = sup.runtime
-        actor = start(*spec.args, **spec.kwargs)
+        actor: LoopActor = start(*spec.args, **spec.kwargs)
         actor._bind(runtime)
         runtime._adopt(actor)
         actor._sv_parent = sup

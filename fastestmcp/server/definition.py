@@ -43,6 +43,7 @@ from typing import (
     overload,
 )
 
+from fastestmcp import __version__  # (set before the package imports this module)
 from fastestmcp.protocol import types as wire
 from fastestmcp.protocol.cursor import paginate as _paginate
 from fastestmcp.protocol.modern import CacheHint, ResultStamp, StateSealer
@@ -477,8 +478,6 @@ class Server:
 
     def server_info(self) -> wire.Implementation:
         """The ``serverInfo`` of ``initialize`` (version: the server's, else fastestmcp's)."""
-        from fastestmcp import __version__
-
         return wire.Implementation(
             name=self.name,
             version=self.version or __version__,

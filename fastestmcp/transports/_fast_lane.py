@@ -245,32 +245,29 @@ class _Template:
     differ (each value visible ASCII; a Content-Length, its digits and the limit; a
     Connection, keep-alive). Anything else is parsed afresh."""
 
-    __slots__ = ("head", "limit", "lines", "lowered", "names", "pairs", "parsed")
+    __slots__ = ("head", "keys", "limit", "lines", "lowered", "names", "parsed")
 
     def __init__(self, head: bytes, parsed: _Head, pairs: list[tuple[str, str]], limit: int):
         self.head = head
         self.limit = limit
         self.parsed = parsed
-        self.pairs = pairs
         self.lines = head.split(b"\r\n")  # the request line, then one line per header
-        # Per line: its name and colon as sent (the request line: nothing), its name lowered.
+        # Per line: its name and colon as sent (the request line: nothing), its name as sent
+        # and lowered.
         self.names = [b"", *(line[: line.index(b":") + 1] for line in self.lines[1:])]
-        self.lowered = ["", *(name.lower() for name, _ in pairs)]
+        self.keys = ["", *(name for name, _ in pairs)]
+        self.lowered = [key.lower() for key in self.keys]
 
-    def match(self, buffer: bytes | bytearray, end: int) -> _Head | None:
-        """The parsed head in `buffer` (ending at `end`) if it is this one, or this one with
-        other header values the lane serves; else None."""
-        head = self.head
-        if end == len(head) and buffer.startswith(head):
-            return self.parsed
-        raw = bytes(buffer[:end])
-        lines = raw.split(b"\r\n")
+    def match(self, raw: bytes, lines: list[bytes]) -> _Head | None:
+        """The parsed head `raw` (split into `lines`) if it is this one with other header
+        values the lane serves; else None. (A head equal to this one byte for byte is found
+        by the caller.)"""
         mine = self.lines
         if len(lines) != len(mine) or lines[0] != mine[0]:
             return None
         names = self.names
-        pairs = self.pairs.copy()
-        size = self.parsed[3]
+        path, query, headers, size = self.parsed
+        changed: CIMultiDict[str] | None = None
         for i in range(1, len(lines)):
             line = lines[i]
             if line == mine[i]:
@@ -288,11 +285,12 @@ class _Template:
                     return None  # parsed afresh: left to aiohttp (413)
             elif lowered == "connection" and value.lower() != "keep-alive":
                 return None
-            pairs[i - 1] = (pairs[i - 1][0], value)
-        path, query, _, _ = self.parsed
-        parsed = path, query, CIMultiDictProxy(CIMultiDict(pairs)), size
+            if changed is None:
+                changed = headers.copy()
+            changed[self.keys[i]] = value  # (names are unique: it keeps its place)
+        parsed = path, query, headers if changed is None else CIMultiDictProxy(changed), size
         # The next head is likely this one again.
-        self.head, self.lines, self.pairs, self.parsed = raw, lines, pairs, parsed
+        self.head, self.lines, self.parsed = raw, lines, parsed
         return parsed
 
 
@@ -406,13 +404,26 @@ class LaneConnection(BaseProtocol):
     def _known_head(self, buffer: bytes | bytearray, end: int) -> _Head | None:
         """The head in `buffer` parsed by one of the last heads kept (see `_Template`)."""
         heads = self._heads
-        for i, template in enumerate(heads):
-            parsed = template.match(buffer, end)
-            if parsed is not None:
-                if i:
-                    heads.insert(0, heads.pop(i))
-                return parsed
-        return None
+        for template in heads:
+            head = template.head
+            if end == len(head) and buffer.startswith(head):
+                parsed: _Head | None = template.parsed
+                break
+        else:
+            if not heads:
+                return None
+            raw = bytes(buffer[:end])
+            lines = raw.split(b"\r\n")
+            for template in heads:
+                parsed = template.match(raw, lines)
+                if parsed is not None:
+                    break
+            else:
+                return None
+        if template is not heads[0]:
+            heads.remove(template)
+            heads.insert(0, template)
+        return parsed
 
     def _parse_head(self, buffer: bytes | bytearray, end: int) -> _Head | None:
         """(path, query string, headers, Content-Length) of a head the lane serves; None

@@ -68,7 +68,7 @@ import asyncio
 import contextlib
 import functools
 import math
-import secrets
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +80,7 @@ from aiohttp import web
 
 from fastestmcp.protocol import jsonrpc, versions
 from fastestmcp.protocol.errors import InternalError, InvalidRequest, McpError
+from fastestmcp.server.ids import new_session_id
 from fastestmcp.server.running import DEFAULT_POOL_SIZE, ServerHandle, start, start_async
 from fastestmcp.transports._fast_lane import LANE_SUPPORTED, FastLane, LaneServer
 from fastestmcp.transports._http_common import (
@@ -424,7 +425,8 @@ class _HttpSession:
     version: str | None = None
     #: Who created the session (the auth hook: requests from anyone else get 404).
     principal: Any = None
-    #: When a waiting POST last told the session its client is there (loop time).
+    #: When a waiting POST last told the session its client is there: `time.monotonic()`,
+    #: the loop's clock, read without `get_running_loop` (a getpid syscall on Python 3.11).
     touched: float = 0.0
 
     @property
@@ -818,7 +820,7 @@ class StreamableHttpTransport:
         limit = self.server.max_sessions
         if limit is not None and len(self._sessions) >= limit:
             return self._busy(f"the server has its maximum of {limit} sessions open")
-        session = _HttpSession(secrets.token_hex(16), self, principal=self._principal(request))
+        session = _HttpSession(new_session_id(), self, principal=self._principal(request))
         try:
             _, sink = await handle.open_session(
                 HttpOutbox(session),
@@ -834,7 +836,7 @@ class StreamableHttpTransport:
             return self._busy("could not open a session")
         session.sink = sink
         # It was active just now: its first waiting POST has nothing to tell it yet.
-        session.touched = asyncio.get_running_loop().time()
+        session.touched = time.monotonic()
         self._sessions[session.id] = session
         return session
 
@@ -860,7 +862,7 @@ class StreamableHttpTransport:
                 ),
             )
         body = await self._read_body(request)
-        if isinstance(body, web.Response):
+        if not isinstance(body, bytes):  # (not `web.Response`: an ABC, a slower isinstance)
             return body
         try:
             decoded = jsonrpc.decode(body, allow_batch=True)
@@ -889,7 +891,7 @@ class StreamableHttpTransport:
         opens = initialize is not None and SESSION_HEADER not in request.headers
         if opens:
             opened = await self._open_session(request)
-            if isinstance(opened, web.Response):
+            if not isinstance(opened, _HttpSession):
                 return opened
             session = opened
         else:
@@ -1120,7 +1122,7 @@ class StreamableHttpTransport:
                 request_ids=list(stream.request_ids),
             )
             return False
-        now = asyncio.get_running_loop().time()
+        now = time.monotonic()  # (see `touched`)
         if now - session.touched >= self._touch_every and session.sink is not None:
             session.touched = now
             session.sink.touch()
