@@ -10,9 +10,13 @@
 # What neither can return: a pymalloc arena (1 MiB) goes back only when every block in it is
 # free, and blocks allocated while the sessions lived outlive them: most are the state of the
 # client's keep-alive connections (aiohttp keeps each connection's last request and response
-# until the next one), some are free lists and caches out of `gc`'s reach. A standalone server
-# whose clients keep their connections keeps most of the arenas its sessions used (measured:
-# 99 % of the growth held, all of it in arenas with a few live blocks each).
+# until the next one; the HTTP fast lane keeps each connection's last parsed heads), some are
+# free lists and caches out of `gc`'s reach. A standalone server whose clients keep their
+# connections keeps most of the arenas its sessions used (measured: 99 % of the growth held,
+# all of it in arenas with a few live blocks each). So what keeps such caches registers a hook
+# (`add_hook`) that lets go of them first: the fast lane drops its connections' parsed heads
+# (measured, 10,000 sessions deleted over 64 kept connections: 64 % of the growth held without
+# the hook, 26 % with it).
 #
 # Both cost a pause on the loop (tens of milliseconds with 100,000 objects), so they run once
 # after a mass end, not per session: when the live sessions have fallen below half of the
@@ -92,6 +96,7 @@ class Reclaimer:
     __slots__ = (
         "_ends",
         "_handle",
+        "_hooks",
         "_loop",
         "_put_off",
         "_seen",
@@ -115,6 +120,16 @@ class Reclaimer:
         self._put_off = 0
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._hooks: list[Callable[[], None]] = []
+
+    def add_hook(self, hook: Callable[[], None]) -> None:
+        """Call `hook()` at each reclaim, before the collection: it lets go of caches made
+        while the sessions lived (see the module comment)."""
+        self._hooks.append(hook)
+
+    def remove_hook(self, hook: Callable[[], None]) -> None:
+        if hook in self._hooks:
+            self._hooks.remove(hook)
 
     def started(self) -> None:
         self.live += 1
@@ -145,6 +160,11 @@ class Reclaimer:
         ended = self.peak - self.live
         self.peak = self.live
         self.reclaims += 1
+        for hook in list(self._hooks):
+            try:
+                hook()
+            except Exception:  # a cache left as it was costs memory, not correctness
+                log.exception("a reclaim hook failed", hook=repr(hook))
         collected = gc.collect()
         if _MALLOC_TRIM is not None:
             _MALLOC_TRIM(0)

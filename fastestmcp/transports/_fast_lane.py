@@ -1,4 +1,5 @@
-# The HTTP fast lane: the usual MCP POST served without aiohttp's per-request machinery.
+# The HTTP fast lane: the usual MCP POST (and a session's DELETE) served without aiohttp's
+# per-request machinery.
 #
 # Why: measured with callgrind (docs/performance.md, "Under the floor"), aiohttp's low-level
 # server spends about 229 k instructions on a request whose answer is canned; a plain asyncio
@@ -11,7 +12,11 @@
 # served once its body is in hand:
 #   `POST <the MCP path>[?query] HTTP/1.1`, every header a token name with a visible-ASCII
 #   value, no header twice, one decimal Content-Length within `max_body_size`, no
-#   Transfer-Encoding, Expect, Upgrade or Content-Encoding, Connection absent or keep-alive.
+#   Transfer-Encoding, Expect, Upgrade or Content-Encoding, Connection absent or keep-alive;
+#   `DELETE` the same, its Content-Length optional (none: no body). Serving DELETE here keeps
+#   a connection whose sessions end in the lane: handed to aiohttp, each such connection
+#   would keep aiohttp's request state, made while the sessions ended, and that state pins
+#   allocator arenas the ended sessions left nearly empty (docs/performance.md).
 # The transport's handler runs on a small request object (`LaneRequest`), its first step
 # outside any task (`supervisors.eager`): a call answered at once (most) costs no task, and
 # its plain response goes out in one write. Anything else (another method or path, a chunked
@@ -46,12 +51,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import math
 import re
 import time
 from dataclasses import dataclass
-from email.utils import formatdate
 from http import HTTPStatus
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 from urllib.parse import parse_qsl
 
 import structlog
@@ -68,6 +73,9 @@ from fastestmcp.transports._http_common import (
     refuse,
 )
 from supervisors.eager import resume_in_task
+
+if TYPE_CHECKING:
+    from fastestmcp.server.reclaim import Reclaimer
 
 try:  # what the lane uses of aiohttp beyond its public web API (see `lane_supported`)
     from aiohttp.base_protocol import BaseProtocol
@@ -99,7 +107,8 @@ _HEAD_END: Final = b"\r\n\r\n"
 # A head the lane serves, whole: the request line, then header fields, each `token ":"
 # visible-ASCII-or-blank CRLF` (no obs-fold, no obs-text), then the blank line.
 _HEAD: Final = re.compile(
-    rb"POST (/[!-~]*) HTTP/1\.1\r\n(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t !-~]*\r\n)*\r\n"
+    rb"(POST|DELETE) (/[!-~]*) HTTP/1\.1\r\n"
+    rb"(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t !-~]*\r\n)*\r\n"
 )
 _VALUE: Final = re.compile(rb"[\t !-~]*")  # a header's value (after its colon)
 # Headers whose message the lane leaves to aiohttp (framing, continuation, upgrade, coding).
@@ -126,13 +135,16 @@ LANE_SUPPORTED: Final = lane_supported()
 
 @dataclass(frozen=True, slots=True)
 class FastLane:
-    """What the lane serves: POSTs to `path` with bodies up to `max_body_size` bytes, which
-    arrive within `body_timeout` seconds (None: no limit) of their heads, by `handler`."""
+    """What the lane serves: POSTs and DELETEs to `path` with bodies up to `max_body_size`
+    bytes, which arrive within `body_timeout` seconds (None: no limit) of their heads, by
+    `handler`. After many sessions end, `reclaimer` (the running server's) has the lane let
+    go of its connections' parsed heads before it collects (`LaneServer.forget_heads`)."""
 
     path: str
     handler: AnswerHandler
     max_body_size: int
     body_timeout: float | None
+    reclaimer: Reclaimer | None = None
 
 
 # -- the request a handler sees ------------------------------------------------------------------
@@ -173,22 +185,24 @@ class LaneRequest:
         "content",
         "content_length",
         "headers",
+        "method",
         "path",
     )
 
-    method: Final = "POST"
     version: Final = HttpVersion11 if _IMPORTED else (1, 1)
     keep_alive: Final = True
 
     def __init__(
         self,
         conn: LaneConnection,
+        method: str,
         path: str,
         query_string: str,
         headers: CIMultiDictProxy[str],
         body: bytes,
     ) -> None:
         self._conn = conn
+        self.method = method
         self.path = path
         self._query_string = query_string
         self._query: MultiDictProxy[str] | None = None
@@ -231,8 +245,8 @@ class LaneRequest:
         """An application's `on_response_prepare`: there is none here."""
 
 
-#: A head the lane serves: (path, query string, headers, Content-Length).
-_Head = tuple[str, str, CIMultiDictProxy[str], int]
+#: A head the lane serves: (method, path, query string, headers, Content-Length).
+_Head = tuple[str, str, str, CIMultiDictProxy[str], int]
 
 
 class _Template:
@@ -266,7 +280,7 @@ class _Template:
         if len(lines) != len(mine) or lines[0] != mine[0]:
             return None
         names = self.names
-        path, query, headers, size = self.parsed
+        method, path, query, headers, size = self.parsed
         changed: CIMultiDict[str] | None = None
         for i in range(1, len(lines)):
             line = lines[i]
@@ -288,7 +302,9 @@ class _Template:
             if changed is None:
                 changed = headers.copy()
             changed[self.keys[i]] = value  # (names are unique: it keeps its place)
-        parsed = path, query, headers if changed is None else CIMultiDictProxy(changed), size
+        if changed is not None:
+            headers = CIMultiDictProxy(changed)
+        parsed = method, path, query, headers, size
         # The next head is likely this one again.
         self.head, self.lines, self.parsed = raw, lines, parsed
         return parsed
@@ -301,12 +317,12 @@ class LaneConnection(BaseProtocol):
     """One client connection in the lane (see the module comment)."""
 
     __slots__ = (
+        "_active_at",
         "_body_timer",
         "_buffer",
         "_closing",
         "_handed",
         "_heads",
-        "_idle_deadline",
         "_idle_timer",
         "_lane",
         "_pending",
@@ -323,7 +339,7 @@ class LaneConnection(BaseProtocol):
         self._pending = False  # a head is in, its body not all yet
         self._closing = False  # the server is stopping, or this connection closes
         self._handed = False  # the connection left for aiohttp's protocol
-        self._idle_deadline = 0.0
+        self._active_at = 0.0  # when a request last ended: `LaneServer.coarse_time()`
         self._idle_timer: asyncio.TimerHandle | None = None
         self._body_timer: asyncio.TimerHandle | None = None
         self._heads: list[_Template] = []  # the last heads parsed, the latest first
@@ -384,7 +400,7 @@ class LaneConnection(BaseProtocol):
                 if head is None:
                     self._hand_over()
                     return
-            path, query, headers, length = head
+            method, path, query, headers, length = head
             start = end + 4
             stop = start + length
             if len(buffer) < stop:
@@ -397,7 +413,7 @@ class LaneConnection(BaseProtocol):
                     self._body_timer = None
             body = bytes(buffer[start:stop])
             self._buffer = buffer[stop:] if len(buffer) > stop else b""
-            self._run(LaneRequest(self, path, query, headers, body))
+            self._run(LaneRequest(self, method, path, query, headers, body))
         if self._task is None and not self._buffer and self._closing:
             self._close()
 
@@ -426,12 +442,13 @@ class LaneConnection(BaseProtocol):
         return parsed
 
     def _parse_head(self, buffer: bytes | bytearray, end: int) -> _Head | None:
-        """(path, query string, headers, Content-Length) of a head the lane serves; None
-        for any other (see the module comment)."""
+        """(method, path, query string, headers, Content-Length) of a head the lane serves;
+        None for any other (see the module comment)."""
         head = _HEAD.fullmatch(buffer, 0, end + 4)
         if head is None:
             return None
-        target = head.group(1)
+        method = "POST" if head.group(1) == b"POST" else "DELETE"
+        target = head.group(2)
         if b"#" in target:
             return None
         path, _, query = target.partition(b"?")
@@ -440,7 +457,7 @@ class LaneConnection(BaseProtocol):
             return None
         pairs: list[tuple[str, str]] = []
         lowered: dict[str, str] = {}
-        start = head.end(1) + 11  # after " HTTP/1.1\r\n"
+        start = head.end(2) + 11  # after " HTTP/1.1\r\n"
         if start < end:  # (a plain loop: cheaper here than a regex's findall)
             for field in buffer[start:end].decode("ascii").split("\r\n"):
                 name, _, value = field.partition(":")
@@ -453,12 +470,15 @@ class LaneConnection(BaseProtocol):
         if connection is not None and connection.lower() != "keep-alive":
             return None
         length = lowered.get("content-length")
+        if length is None and method == "DELETE":
+            length = "0"  # (a DELETE without a body need not say so)
         if length is None or not length.isdigit() or len(length) > 12:
             return None
         size = int(length)
         if size > lane.max_body_size:
             return None  # aiohttp answers 413
-        parsed = lane.path, query.decode("ascii"), CIMultiDictProxy(CIMultiDict(pairs)), size
+        headers = CIMultiDictProxy(CIMultiDict(pairs))
+        parsed = method, lane.path, query.decode("ascii"), headers, size
         heads = self._heads
         heads.insert(0, _Template(bytes(buffer[:end]), parsed, pairs, lane.max_body_size))
         del heads[KEPT_HEADS:]
@@ -494,7 +514,7 @@ class LaneConnection(BaseProtocol):
             response = await self._lane.handler(cast(web.BaseRequest, request))
         except Exception:
             # The transports answer their own failures; this is the lane's last guard.
-            log.exception("HTTP request failed", method="POST", path=request.path)
+            log.exception("HTTP request failed", method=request.method, path=request.path)
             response = refuse(500, InternalError("Internal Server Error: see the server's log"))
             response.force_close()
         try:
@@ -536,17 +556,23 @@ class LaneConnection(BaseProtocol):
     def _arm_idle(self) -> None:
         """(Re)start the idle time: the connection is closed if it is still without a
         request in progress `idle_timeout` seconds from now (aiohttp's keep-alive timer)."""
-        loop = self._loop
-        self._idle_deadline = loop.time() + self._server.idle_timeout
+        self._active_at = self._server.coarse_time()
         if self._idle_timer is None:
-            self._idle_timer = loop.call_at(self._idle_deadline, self._idle_check)
+            self._idle_timer = self._loop.call_at(self._idle_deadline(), self._idle_check)
+
+    def _idle_deadline(self) -> float:
+        """When the connection has been idle `idle_timeout` seconds, or a little later (the
+        time it became idle is read to `coarse_time`'s step, rounded up)."""
+        server = self._server
+        return self._active_at + server.idle_timeout + server.coarse_step
 
     def _idle_check(self) -> None:
         self._idle_timer = None
         if self._task is not None or self._pending or self.transport is None:
             return  # a request in progress: re-armed when its response has gone
-        if self._loop.time() < self._idle_deadline:
-            self._idle_timer = self._loop.call_at(self._idle_deadline, self._idle_check)
+        deadline = self._idle_deadline()
+        if self._loop.time() < deadline:
+            self._idle_timer = self._loop.call_at(deadline, self._idle_check)
             return
         self._close()
 
@@ -636,7 +662,30 @@ class LaneServer(web.Server):
         self.path_bytes = lane.path.encode("utf-8")
         #: aiohttp's keep-alive timeout, which its own protocols get from `kwargs` too.
         self.idle_timeout = float(kwargs.get("keepalive_timeout", AIOHTTP_IDLE_TIMEOUT))
+        #: `coarse_time`'s step: a tenth of the idle timeout, a second at most.
+        self.coarse_step = min(1.0, self.idle_timeout / 10)
+        self._coarse_now = -math.inf
         self.lanes: set[LaneConnection] = set()
+        if lane.reclaimer is not None:
+            lane.reclaimer.add_hook(self.forget_heads)
+
+    def coarse_time(self) -> float:
+        """The loop's time, read anew only once `coarse_step` has passed: one float object
+        for every connection whose request ended meanwhile. (A float of its own per request,
+        which an idle connection keeps, is made wherever the allocator has room; made while
+        sessions live and end, a few dozen of them pinned megabytes of the memory those
+        sessions left, see `fastestmcp.server.reclaim`.)"""
+        now = self._loop.time()
+        if now - self._coarse_now >= self.coarse_step:
+            self._coarse_now = now
+        return self._coarse_now
+
+    def forget_heads(self) -> None:
+        """Every lane connection drops the heads it keeps parsed (`_Template`): they were
+        made while sessions lived and would pin the memory those sessions leave (see
+        `fastestmcp.server.reclaim`). The next request of each is parsed afresh."""
+        for lane in self.lanes:
+            lane._heads.clear()
 
     @property
     def connections(self) -> list[Any]:
@@ -663,6 +712,8 @@ class LaneServer(web.Server):
             lane.close_when_idle()
 
     async def shutdown(self, timeout: float | None = None) -> None:
+        if self.lane.reclaimer is not None:
+            self.lane.reclaimer.remove_hook(self.forget_heads)
         lanes = [lane.shutdown(timeout) for lane in list(self.lanes)]
         await asyncio.gather(super().shutdown(timeout), *lanes)
         self.lanes.clear()
@@ -749,7 +800,34 @@ class _DateCache:
 def _date_and_server() -> str:
     now = int(time.time())
     if now != _DateCache.second:
-        date = formatdate(now, usegmt=True)
-        _DateCache.lines = f"Date: {date}\r\nServer: {_SERVER}\r\n"
+        _DateCache.lines = f"Date: {http_date(now)}\r\nServer: {_SERVER}\r\n"
         _DateCache.second = now
     return _DateCache.lines
+
+
+_DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS: Final = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+
+
+def http_date(seconds: float) -> str:
+    """The HTTP date of `seconds` since the epoch (`email.utils.formatdate(seconds,
+    usegmt=True)`, which leaves an object alive per call: made once a second while sessions
+    come and go, they pinned memory the sessions left)."""
+    t = time.gmtime(seconds)
+    return (
+        f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+        f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
+    )

@@ -1299,7 +1299,7 @@ class StreamableHttpTransport:
 
     # -- DELETE ------------------------------------------------------------------------------------
 
-    async def _delete(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def _delete(self, request: web.BaseRequest) -> web.StreamResponse | Answer:
         session, refused = self._session_of(request)
         if refused is not None:
             return refused
@@ -1311,7 +1311,7 @@ class StreamableHttpTransport:
         if self.handle is not None:
             with contextlib.suppress(Exception):
                 await self.handle.end_session(session.id)
-        return web.Response(status=204)
+        return Answer(204)
 
 
 TRANSPORT_KEY: Final = web.AppKey("fastestmcp.transport", StreamableHttpTransport)
@@ -1432,6 +1432,7 @@ def _server_class(transport: StreamableHttpTransport) -> Callable[..., web.Serve
         handler=transport.answer_request,
         max_body_size=options.max_body_size,
         body_timeout=options.body_timeout,
+        reclaimer=transport.handle.reclaimer if transport.handle is not None else None,
     )
     return functools.partial(LaneServer, lane=lane)
 

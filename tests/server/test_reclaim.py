@@ -43,6 +43,36 @@ def test_a_mass_end_schedules_one_reclaim_and_resets_the_peak() -> None:
     asyncio.run(main())
 
 
+def test_hooks_run_at_each_reclaim_before_the_collection() -> None:
+    # A cache that would pin the ended sessions' memory lets go of it first; a failing hook is
+    # logged, and neither stops the reclaim nor the other hooks.
+    calls: list[str] = []
+    collections_at_call: list[int] = []
+    reclaimer = Reclaimer(min_ended=1, delay=3600)
+
+    def first() -> None:
+        calls.append("first")
+        collections_at_call.append(gc.get_stats()[2]["collections"])
+
+    def failing() -> None:
+        calls.append("failing")
+        raise RuntimeError("boom")
+
+    def last() -> None:
+        calls.append("last")
+
+    for hook in (first, failing, last):
+        reclaimer.add_hook(hook)
+    reclaimer.remove_hook(last)
+    reclaimer.remove_hook(last)  # (removing twice is harmless)
+    full = gc.get_stats()[2]["collections"]
+    reclaimer.reclaim()
+    assert calls == ["first", "failing"]
+    assert collections_at_call == [full]  # before the full collection
+    assert gc.get_stats()[2]["collections"] > full
+    assert reclaimer.reclaims == 1
+
+
 def test_the_reclaim_waits_for_the_end_of_the_burst() -> None:
     async def main() -> None:
         loop = asyncio.get_running_loop()

@@ -14,6 +14,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from email.utils import formatdate
 from typing import Any
 
 import aiohttp
@@ -32,6 +33,7 @@ from fastestmcp.transports._fast_lane import (
     LaneServer,
     _answer_bytes,
     _plain,
+    http_date,
 )
 from fastestmcp.transports._http_common import Answer
 from fastestmcp.transports.http import HttpServer, serve
@@ -143,6 +145,60 @@ def test_the_usual_session_stays_in_the_lane(running: HttpServer) -> None:
         assert kinds(running) == (1, 0)
 
     run_client(test)
+
+
+def test_a_sessions_delete_stays_in_the_lane(running: HttpServer) -> None:
+    async def test(http: aiohttp.ClientSession) -> None:
+        client = RawClient(http, running.url)
+        await client.initialize()
+        async with http.delete(running.url, headers=client.headers()) as response:
+            assert response.status == 204
+            assert await response.read() == b""
+        assert kinds(running) == (1, 0)  # aiohttp's client sends no Content-Length here
+        status, _, found = await client.call("tools/list")
+        assert status == 404, found  # the session is gone
+        assert kinds(running) == (1, 0)
+
+    run_client(test)
+
+
+def test_a_reclaim_has_every_lane_connection_drop_its_kept_heads(running: HttpServer) -> None:
+    # What a connection keeps parsed was made while sessions lived: the server's reclaim after
+    # a mass end lets go of it (it would pin the ended sessions' memory); the next request is
+    # parsed afresh and served.
+    with connect(running) as first, connect(running) as second:
+        for n, sock in enumerate((first, second)):
+            sock.sendall(request(modern_call(n, "add", {"a": n, "b": 1})))
+            assert result_of(answers(sock, 1)[0]) == n + 1
+        listener = running._runner.server
+        assert isinstance(listener, LaneServer)
+        lanes = list(listener.lanes)
+        assert len(lanes) == 2
+        assert all(lane._heads for lane in lanes)
+        running.handle.runtime.call(running.handle.reclaimer.reclaim, timeout=WAIT)
+        assert not any(lane._heads for lane in lanes)
+        first.sendall(request(modern_call(5, "add", {"a": 5, "b": 1})))
+        assert result_of(answers(first, 1)[0]) == 6
+        assert kinds(running) == (2, 0)
+
+
+def test_connections_whose_requests_end_within_a_step_share_one_time() -> None:
+    # An idle connection keeps when its last request ended; one float made per request, kept
+    # by each idle connection, lands wherever the allocator has room and pins memory that
+    # ended sessions leave. Within `coarse_step` every connection gets the same object.
+    async def main() -> None:
+        unused: Any = None  # (no request reaches the handlers)
+        lane = FastLane("/mcp", unused, 1024, None)
+        server = LaneServer(unused, lane=lane, keepalive_timeout=5.0)
+        assert server.coarse_step == 0.5  # a tenth of the idle timeout, a second at most
+        first = server.coarse_time()
+        assert server.coarse_time() is first
+        await asyncio.sleep(0.6)
+        later = server.coarse_time()
+        assert later is not first
+        assert later - first >= 0.5
+
+    asyncio.run(main())
 
 
 def test_head_and_body_in_separate_writes_stay_in_the_lane(running: HttpServer) -> None:
@@ -317,6 +373,9 @@ MENU: list[bytes] = [
     request(modern_call(7, "add", {"a": 7, "b": 2}), headers={"Accept": "text/html"}),
     request(b""),  # an empty body: 400
     request(json.dumps(initialize_message(8)).encode(), headers={"Mcp-Session-Id": "nope"}),
+    request(b"", method="DELETE", headers={"Mcp-Session-Id": "nope"}),  # 404
+    request(b"", method="DELETE", headers={"Content-Length": "0"}),  # no session id: 400
+    request(b"abc", method="DELETE", headers={"Content-Length": "3", "Mcp-Session-Id": "no"}),
     request(modern_call(9, "add", {"a": 9, "b": 2}), chunked=True),  # aiohttp's from here
     request(b"", method="GET", headers={"Accept": "text/event-stream"}),
     request(modern_call(10, "add", {"a": 10, "b": 2}), target="/elsewhere"),
@@ -472,20 +531,22 @@ def parsed(conn: LaneConnection, raw: bytes) -> Any:
 def test_a_head_that_differs_in_header_values_reuses_the_last_parse(spaces: str) -> None:
     conn = lane_connection()
     first = parsed(conn, head_of("10", spaces=spaces))
-    assert first[3] == 10
+    assert first[4] == 10
     (template,) = conn._heads
     assert parsed(conn, head_of("10", spaces=spaces)) is first  # the same head: the same parse
     for length, session in [("7", "s1"), ("123", "s1"), ("0", "other"), ("0", "s2")]:
-        path, query, headers, size = parsed(conn, head_of(length, spaces=spaces, session=session))
+        method, path, query, headers, size = parsed(
+            conn, head_of(length, spaces=spaces, session=session)
+        )
         assert conn._heads == [template]  # no fresh parse
-        assert (path, query, size) == ("/mcp", "a=1", int(length))
+        assert (method, path, query, size) == ("POST", "/mcp", "a=1", int(length))
         assert headers["Content-Length"] == length
         assert headers["Mcp-Session-Id"] == session
         assert list(headers) == ["Host", "Mcp-Session-Id", "content-length", "X-Other"]
         again = parsed(conn, head_of(length, spaces=spaces, session=session))
-        assert again[2] is headers  # the same head again: its parse kept
+        assert again[3] is headers  # the same head again: its parse kept
     changed = parsed(conn, head_of("5", spaces=spaces, extra=" z\t"))
-    assert changed[2]["X-Other"] == "y z"
+    assert changed[3]["X-Other"] == "y z"
     assert conn._heads == [template]
 
 
@@ -526,7 +587,7 @@ def test_a_connection_header_that_changes_to_close_leaves_the_lane() -> None:
     again = parsed(
         conn, b"POST /mcp HTTP/1.1\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\n"
     )
-    assert again[3] == 2
+    assert again[4] == 2
 
 
 def test_other_header_names_or_another_target_are_parsed_afresh() -> None:
@@ -534,13 +595,13 @@ def test_other_header_names_or_another_target_are_parsed_afresh() -> None:
     parsed(conn, head_of("10"))
     (template,) = conn._heads
     renamed = head_of("10").replace(b"X-Other", b"X-Other2")
-    assert parsed(conn, renamed)[2]["X-Other2"] == "y"
+    assert parsed(conn, renamed)[3]["X-Other2"] == "y"
     assert conn._heads[0] is not template
     # A header of another name with the template's name as its prefix is no match either.
     longer = head_of("10").replace(b"X-Other:", b"X-Other-Too:")
-    assert "X-Other" not in parsed(conn, longer)[2]
+    assert "X-Other" not in parsed(conn, longer)[3]
     elsewhere = head_of("10").replace(b"/mcp?a=1", b"/mcp?a=2")
-    assert parsed(conn, elsewhere)[1] == "a=2"
+    assert parsed(conn, elsewhere)[2] == "a=2"
 
 
 def test_a_connection_keeps_its_last_two_heads() -> None:
@@ -550,7 +611,7 @@ def test_a_connection_keeps_its_last_two_heads() -> None:
     for session in ("s1", "s2", "s3"):
         # A proxy's pooled connection: an `initialize`, then a session's requests.
         assert parsed(conn, opening) is first
-        assert parsed(conn, head_of("10", session=session))[2]["Mcp-Session-Id"] == session
+        assert parsed(conn, head_of("10", session=session))[3]["Mcp-Session-Id"] == session
         assert len(conn._heads) == 2
     third = b"POST /mcp HTTP/1.1\r\nHost: y\r\nX: 1\r\nContent-Length: 9\r\n\r\n"
     parsed(conn, third)
@@ -560,9 +621,15 @@ def test_a_connection_keeps_its_last_two_heads() -> None:
 
 def test_a_lane_requests_body_reads_as_aiohttps_does() -> None:
     conn = lane_connection()
-    request = LaneRequest(conn, "/mcp", "", CIMultiDictProxy(CIMultiDict()), b"abcdef")
+    request = LaneRequest(conn, "POST", "/mcp", "", CIMultiDictProxy(CIMultiDict()), b"abcdef")
     assert request.content.is_eof()
     assert request.content.read_nowait(2) == b"ab"
     assert request.content.read_nowait() == b"cdef"
     assert request.content.read_nowait() == b""
     assert request.content_length == 6  # the header's length, not what is left
+
+
+def test_the_date_header_is_formatdates() -> None:
+    # Every weekday and month, leap days, the epoch, far ahead.
+    for seconds in [0, 951782400, 1709164800, 4102444799, *range(0, 2_000_000_000, 7_777_777)]:
+        assert http_date(seconds) == formatdate(seconds, usegmt=True), seconds
