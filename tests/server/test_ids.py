@@ -52,5 +52,6 @@ def test_a_forked_child_does_not_hand_out_its_parents_bytes():
         child = pipe.read().split(",")
     os.waitpid(pid, 0)
     parent = [ids.new_session_id() for _ in range(4)]
-    assert len(child) == 4 and all(HEX32.fullmatch(sid) for sid in child)
+    assert len(child) == 4
+    assert all(HEX32.fullmatch(sid) for sid in child)
     assert not set(child) & set(parent)
