@@ -13,7 +13,8 @@
 #   `POST <the MCP path>[?query] HTTP/1.1`, every header a token name with a visible-ASCII
 #   value, no header twice, one decimal Content-Length within `max_body_size`, no
 #   Transfer-Encoding, Expect, Upgrade or Content-Encoding, Connection absent or keep-alive;
-#   `DELETE` the same, its Content-Length optional (none: no body). Serving DELETE here keeps
+#   `DELETE` the same, without a body (no Content-Length, or 0: aiohttp answers a DELETE
+#   without waiting for a body, so one that has a body is left to it). Serving DELETE here keeps
 #   a connection whose sessions end in the lane: handed to aiohttp, each such connection
 #   would keep aiohttp's request state, made while the sessions ended, and that state pins
 #   allocator arenas the ended sessions left nearly empty (docs/performance.md).
@@ -295,8 +296,8 @@ class _Template:
                 if not value.isdigit() or len(value) > 12:
                     return None
                 size = int(value)
-                if size > self.limit:
-                    return None  # parsed afresh: left to aiohttp (413)
+                if size > self.limit or (size and method == "DELETE"):
+                    return None  # parsed afresh: left to aiohttp (413; a DELETE's body)
             elif lowered == "connection" and value.lower() != "keep-alive":
                 return None
             if changed is None:
@@ -477,6 +478,8 @@ class LaneConnection(BaseProtocol):
         size = int(length)
         if size > lane.max_body_size:
             return None  # aiohttp answers 413
+        if size and method == "DELETE":
+            return None  # aiohttp answers it without waiting for the body
         headers = CIMultiDictProxy(CIMultiDict(pairs))
         parsed = method, lane.path, query.decode("ascii"), headers, size
         heads = self._heads
@@ -815,6 +818,6 @@ def http_date(seconds: float) -> str:
     come and go, they pinned memory the sessions left)."""
     t = time.gmtime(seconds)
     return (
-        f"{_DAY[t.tm_wday]}, {t.tm_mday:02d} {_MONTH[t.tm_mon - 1]} {t.tm_year} "
+        f"{_DAY[t.tm_wday]}, {t.tm_mday:02d} {_MONTH[t.tm_mon - 1]} {t.tm_year:04d} "
         f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 
 import pytest
 
@@ -20,20 +21,32 @@ def test_ids_are_32_hex_digits_and_never_repeat_across_reads():
     assert len(set(made)) == len(made)
 
 
+class _SlowBytes(bytes):
+    """A buffer whose length takes a moment: another thread runs between an id's read of
+    the position and its write of the next (on CPython 3.11 the GIL alone would rarely
+    switch there, and free-threaded builds have no GIL)."""
+
+    def __len__(self) -> int:
+        time.sleep(0.0001)
+        return super().__len__()
+
+
 def test_ids_from_many_threads_are_all_distinct():
+    source = ids._RandomIds()
+    source._buffer = _SlowBytes(os.urandom(8 * 100 * ids.ID_BYTES))  # one buffer for all
     made: list[str] = []
 
     def take() -> None:
-        mine = [ids.new_session_id() for _ in range(500)]
+        mine = [source.new() for _ in range(100)]
         made.extend(mine)
 
     threads = [threading.Thread(target=take) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=10)
-    assert len(made) == 4000
-    assert len(set(made)) == 4000
+        thread.join(timeout=30)
+    assert len(made) == 800
+    assert len(set(made)) == 800
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")

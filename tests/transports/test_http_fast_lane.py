@@ -41,6 +41,7 @@ from tests.transports.http_fixture import (
     ACCEPT_BOTH,
     WAIT,
     RawClient,
+    closed_by_server,
     initialize_message,
     make_server,
     read_answer,
@@ -332,6 +333,51 @@ def test_fast_lane_off_serves_every_request_with_aiohttp() -> None:
         with connect(running) as sock:
             sock.sendall(request(modern_call(1, "add", {"a": 1, "b": 1})))
             assert result_of(answers(sock, 1)[0]) == 2
+    finally:
+        running.stop()
+
+
+def test_a_delete_with_a_body_is_answered_at_once_as_aiohttp_does() -> None:
+    # aiohttp answers a DELETE without reading its body; the lane serves only bodiless ones,
+    # so a DELETE whose declared body never comes still ends its session at once (no 408).
+    running = serve(make_server("lane-delete-body"), port=0, body_timeout=0.5)
+    try:
+        opening = json.dumps(initialize_message(1)).encode()
+        head = f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {ACCEPT_BOTH}\r\n"
+        head += f"Content-Type: application/json\r\nContent-Length: {len(opening)}\r\n\r\n"
+        with connect(running) as sock:
+            sock.sendall(head.encode() + opening)
+            status, headers, _, _ = read_answer(sock)
+            assert status == 200
+            session = headers["mcp-session-id"]
+            assert running.transport.session_ids == [session]
+            deleting = f"DELETE /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nMcp-Session-Id: {session}\r\n"
+            sock.sendall(f"{deleting}Content-Length: 10\r\n\r\n".encode())  # and no body
+            started = time.monotonic()
+            assert read_answer(sock)[0] == 204
+            assert time.monotonic() - started < 0.5  # not the body timeout's 408
+            assert running.transport.session_ids == []
+            assert kinds(running) == (0, 1)  # aiohttp's from the DELETE on
+    finally:
+        running.stop()
+
+
+def test_an_idle_connection_is_never_closed_before_its_timeout() -> None:
+    # When a connection went idle is read to a step of the idle timeout (one float shared by
+    # the connections idle within it); the deadline is rounded up, so a connection that went
+    # idle late in a step is still kept its whole timeout.
+    idle = 2.0  # a step of 0.2 s: early would be 0.18 s early here
+    running = serve(make_server("lane-idle"), port=0, idle_connection_timeout=idle)
+    try:
+        call = request(modern_call(1, "add", {"a": 1, "b": 2}))
+        with connect(running) as first, connect(running) as second:
+            time.sleep(0.3)
+            first.sendall(call)
+            assert read_answer(first)[0] == 200  # the server reads its clock afresh here
+            time.sleep(idle / 10 * 0.9)  # still within that step
+            second.sendall(call)
+            assert read_answer(second)[0] == 200
+            assert closed_by_server(second) >= idle - 0.1  # (the answer took some of it)
     finally:
         running.stop()
 
@@ -633,3 +679,15 @@ def test_the_date_header_is_formatdates() -> None:
     # Every weekday and month, leap days, the epoch, far ahead.
     for seconds in [0, 951782400, 1709164800, 4102444799, *range(0, 2_000_000_000, 7_777_777)]:
         assert http_date(seconds) == formatdate(seconds, usegmt=True), seconds
+
+
+def test_the_lane_parses_only_a_bodiless_delete() -> None:
+    conn = lane_connection()
+    bare = b"DELETE /mcp HTTP/1.1\r\nHost: x\r\nMcp-Session-Id: s1\r\n\r\n"
+    method, path, _, headers, size = parsed(conn, bare)
+    assert (method, path, size, headers["Mcp-Session-Id"]) == ("DELETE", "/mcp", 0, "s1")
+    zero = b"DELETE /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+    assert parsed(conn, zero)[4] == 0
+    # A body: aiohttp's (it answers without waiting for it), from a fresh parse or a template.
+    assert parsed(conn, zero.replace(b"Length: 0", b"Length: 5")) is None
+    assert conn._parse_head(zero.replace(b"Length: 0", b"Length: 5"), len(zero) - 4) is None
