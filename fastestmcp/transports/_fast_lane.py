@@ -293,11 +293,10 @@ class _Template:
             value = line[len(name) :].decode("ascii").strip(" \t")
             lowered = self.lowered[i]
             if lowered == "content-length":
-                if not value.isdigit() or len(value) > 12:
-                    return None
-                size = int(value)
-                if size > self.limit or (size and method == "DELETE"):
-                    return None  # parsed afresh: left to aiohttp (413; a DELETE's body)
+                served = _served_size(method, value, self.limit)
+                if served is None:
+                    return None  # parsed afresh: left to aiohttp
+                size = served
             elif lowered == "connection" and value.lower() != "keep-alive":
                 return None
             if changed is None:
@@ -309,6 +308,18 @@ class _Template:
         # The next head is likely this one again.
         self.head, self.lines, self.parsed = raw, lines, parsed
         return parsed
+
+
+def _served_size(method: str, length: str, limit: int) -> int | None:
+    """The body size a Content-Length value gives, if the lane serves it: decimal digits
+    (12 at most), within `limit` (over it, aiohttp answers 413), and none for a DELETE
+    (aiohttp answers one without waiting for its body). None: aiohttp's to judge."""
+    if not length.isdigit() or len(length) > 12:
+        return None
+    size = int(length)
+    if size > limit or (size and method == "DELETE"):
+        return None
+    return size
 
 
 # -- the connection ------------------------------------------------------------------------------
@@ -473,13 +484,9 @@ class LaneConnection(BaseProtocol):
         length = lowered.get("content-length")
         if length is None and method == "DELETE":
             length = "0"  # (a DELETE without a body need not say so)
-        if length is None or not length.isdigit() or len(length) > 12:
+        size = None if length is None else _served_size(method, length, lane.max_body_size)
+        if size is None:
             return None
-        size = int(length)
-        if size > lane.max_body_size:
-            return None  # aiohttp answers 413
-        if size and method == "DELETE":
-            return None  # aiohttp answers it without waiting for the body
         headers = CIMultiDictProxy(CIMultiDict(pairs))
         parsed = method, lane.path, query.decode("ascii"), headers, size
         heads = self._heads

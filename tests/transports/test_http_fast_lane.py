@@ -44,6 +44,7 @@ from tests.transports.http_fixture import (
     closed_by_server,
     initialize_message,
     make_server,
+    post_head,
     read_answer,
     run_client,
     until,
@@ -343,10 +344,10 @@ def test_a_delete_with_a_body_is_answered_at_once_as_aiohttp_does() -> None:
     running = serve(make_server("lane-delete-body"), port=0, body_timeout=0.5)
     try:
         opening = json.dumps(initialize_message(1)).encode()
-        head = f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {ACCEPT_BOTH}\r\n"
-        head += f"Content-Type: application/json\r\nContent-Length: {len(opening)}\r\n\r\n"
+        plain = {"Accept": ACCEPT_BOTH, "Content-Type": "application/json"}
+        head = post_head(running.port, "/mcp", plain, chunked=False, length=len(opening))
         with connect(running) as sock:
-            sock.sendall(head.encode() + opening)
+            sock.sendall(head + opening)
             status, headers, _, _ = read_answer(sock)
             assert status == 200
             session = headers["mcp-session-id"]
